@@ -1,0 +1,19 @@
+#!/bin/sh
+# deps.sh: installs the Debian packages fwhub needs to build and test, when missing.
+set -eu
+PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev curl"
+missing=""
+for p in $PKGS; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "deps: need root to install$missing" >&2; exit 1; }
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

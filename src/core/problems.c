@@ -1,0 +1,87 @@
+/* problems.c: collecting and printing validation findings. */
+#include "problems.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void problems_add(struct problems *p, enum severity sev, const char *file, int line, int col,
+                  const char *path, const char *fmt, ...)
+{
+    char msg[FW_ERRLEN];
+    struct problem *pr;
+    va_list ap;
+
+    if (sev == SEV_ERROR)
+        p->errors++;
+    else
+        p->warnings++;
+
+    if (p->n >= PROBLEMS_MAX)
+        goto dropped;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        struct problem *v = realloc(p->v, cap * sizeof(*v));
+
+        if (!v)
+            goto dropped;
+        p->v = v;
+        p->cap = cap;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    pr = &p->v[p->n];
+    pr->sev = sev;
+    pr->line = line;
+    pr->col = col;
+    pr->file = strdup(file ? file : "");
+    pr->path = strdup(path ? path : "");
+    pr->msg = strdup(msg);
+    if (!pr->file || !pr->path || !pr->msg) {
+        free(pr->file);
+        free(pr->path);
+        free(pr->msg);
+        goto dropped;
+    }
+    p->n++;
+    return;
+
+dropped:
+    p->dropped++;
+}
+
+void problem_format(const struct problem *pr, char *buf, size_t len)
+{
+    char where[64] = "";
+
+    if (pr->line > 0)
+        snprintf(where, sizeof(where), ":%d:%d", pr->line, pr->col);
+    snprintf(buf, len, "%s%s: %s%s%s%s", pr->file, where, pr->sev == SEV_WARNING ? "warning: " : "",
+             pr->path, pr->path[0] ? ": " : "", pr->msg);
+}
+
+void problems_print(const struct problems *p, FILE *out)
+{
+    char line[3 * FW_ERRLEN];
+
+    for (size_t i = 0; i < p->n; i++) {
+        problem_format(&p->v[i], line, sizeof(line));
+        fprintf(out, "%s\n", line);
+    }
+    if (p->dropped)
+        fprintf(out, "(%zu further findings not shown)\n", p->dropped);
+}
+
+void problems_free(struct problems *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->v[i].file);
+        free(p->v[i].path);
+        free(p->v[i].msg);
+    }
+    free(p->v);
+    memset(p, 0, sizeof(*p));
+}
