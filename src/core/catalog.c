@@ -646,6 +646,7 @@ int catalog_load(const char *repo, int flags, int64_t now, struct catalog **out,
         goto fail;
     }
     scan_firmware(&ld);
+    problems_sort(pr);
 
     if ((flags & CATALOG_STRICT) && pr->errors > errors_before) {
         fw_fail(err, "%zu problem%s in %s", pr->errors - errors_before,

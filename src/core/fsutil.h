@@ -8,35 +8,51 @@
 
 #include "error.h"
 
-/* Writes len bytes to path atomically: a temporary file in the same directory, fsync,
- * rename over path, fsync of the directory. On any failure the temporary file is
- * removed and path is untouched. mode is the new file's permission bits.
- * Returns 0 or -1 with a message naming the path and the system error. */
+/* Writes len bytes to path atomically: a temporary file ".<name>.tmp.XXXXXX" in the same
+ * directory, fsync, rename over path, fsync of the directory. On any failure the
+ * temporary file is removed and path is untouched; the one exception is a failing fsync
+ * of the directory after the rename, which is reported though path already holds the
+ * new content. mode is the new file's permission bits exactly (the umask does not apply).
+ * Returns 0 or -1 with "cannot write <path>: <system error>". */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                     struct fw_err *err) FW_NODISCARD;
 
-/* Copies src to dst atomically (as fs_write_atomic), streaming. */
+/* Copies the regular file src to dst atomically (as fs_write_atomic), streaming in
+ * 64 KiB chunks. Fails with "cannot read <src>: ..." or "cannot write <dst>: ...". */
 int fs_copy_atomic(const char *src, const char *dst, mode_t mode, struct fw_err *err) FW_NODISCARD;
 
 /* Reads a whole regular file of at most max bytes into a malloc'd, NUL-terminated
  * buffer (*out, owned by the caller; *len excludes the NUL). Refuses anything that is
- * not a regular file and files larger than max, naming the size and the limit. */
+ * not a regular file ("<path> is not a regular file"; a FIFO does not block the call)
+ * and files larger than max ("<path> is N bytes, more than the limit of M"), also when
+ * the file grows past max while it is read. Symlinks are followed: call
+ * fs_resolve_inside first for paths from a repository. *out and *len are written only
+ * on success. */
 int fs_read_file(const char *path, size_t max, char **out, size_t *len,
                  struct fw_err *err) FW_NODISCARD;
 
-/* Creates dir and its missing parents (mode 0755). */
+/* Creates dir and its missing parents (mode 0755), like mkdir -p; each new directory is
+ * fsynced into its parent. An existing directory is fine; a file in the way is not. */
 int fs_mkdirs(const char *dir, struct fw_err *err) FW_NODISCARD;
 
-/* Renames src to dst and fsyncs both directories; refuses to replace an existing dst. */
+/* Renames src to dst and fsyncs both directories; refuses to replace an existing dst
+ * ("File exists"). Uses renameat2(RENAME_NOREPLACE); where the file system lacks it,
+ * link and unlink, which work for files but not for directories. */
 int fs_move(const char *src, const char *dst, struct fw_err *err) FW_NODISCARD;
 
 /* Checks that repo-relative path rel (no leading '/', no "..", no empty or "."
  * components, no backslash or NUL) resolves, symlinks followed, to a location inside
- * repo. Writes the joined path into out. Returns 0, or -1 naming why. */
+ * repo: "<rel> leads outside the repository (symlink to <target>)" otherwise. The last
+ * components may not exist yet (a file about to be written), but a dangling symlink is
+ * refused, since writing through it would create its target. Writes the joined path
+ * repo/rel (not the resolved one) into out. Returns 0, or -1 naming why.
+ * The check holds when it is made: a symlink swapped in afterwards is not caught, which
+ * matters only if someone who can write the repository races the reader. */
 int fs_resolve_inside(const char *repo, const char *rel, char *out, size_t outlen,
                       struct fw_err *err) FW_NODISCARD;
 
-/* Joins a and b with one '/' into out; -1 when it does not fit. */
+/* Joins a and b with one '/' into out, however many a ends or b starts with; an empty a
+ * gives b, "/" gives "/b". Returns -1 when it does not fit (NUL included). */
 int fs_join(char *out, size_t outlen, const char *a, const char *b) FW_NODISCARD;
 
 #endif

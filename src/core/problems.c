@@ -35,6 +35,7 @@ void problems_add(struct problems *p, enum severity sev, const char *file, int l
 
     pr = &p->v[p->n];
     pr->sev = sev;
+    pr->seq = p->n;
     pr->line = line;
     pr->col = col;
     pr->file = strdup(file ? file : "");
@@ -84,4 +85,26 @@ void problems_free(struct problems *p)
     }
     free(p->v);
     memset(p, 0, sizeof(*p));
+}
+
+/* Insertion order breaks ties, so sorting is stable and findings about one field keep
+ * the order in which they were made. */
+static int cmp_problem(const void *a, const void *b)
+{
+    const struct problem *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+
+    if (c)
+        return c;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void problems_sort(struct problems *p)
+{
+    if (p->n > 1)
+        qsort(p->v, p->n, sizeof(*p->v), cmp_problem);
 }

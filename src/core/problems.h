@@ -18,6 +18,7 @@ struct problem {
     int col;
     char *path;
     char *msg;
+    size_t seq; /* insertion order, for a stable sort */
 };
 
 struct problems {
@@ -41,6 +42,9 @@ void problem_format(const struct problem *pr, char *buf, size_t len);
 
 /* Prints every finding, one per line, with "warning: " before warnings. */
 void problems_print(const struct problems *p, FILE *out);
+
+/* Orders the findings by file, line and column, keeping the order of equal ones. */
+void problems_sort(struct problems *p);
 
 void problems_free(struct problems *p);
 

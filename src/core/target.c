@@ -305,8 +305,9 @@ static void check_rollback(struct rd *r, const char *dpath, const struct target_
     char path[JPATH_LEN], rel[1024];
     const struct release *rel_v;
 
-    if (!d->model || !d->rollback_version || !d->rollback_version[0])
-        return;
+    if (!d->model || !catalog_model(r->cat, d->model) || !d->rollback_version ||
+        !d->rollback_version[0])
+        return; /* an unknown model is reported once, by check_model */
     jr_join(path, dpath, "rollback_info.stable_version");
     rel_v = catalog_release(r->cat, d->model, d->rollback_version);
     if (!rel_v) {

@@ -7,7 +7,7 @@
 
 #include "../core/error.h"
 
-#define SHA256_LEN 32
+#define SHA256_LEN     32
 #define SHA256_HEX_LEN 65 /* 64 hex digits and NUL */
 
 struct sha256_ctx {
