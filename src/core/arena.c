@@ -17,6 +17,15 @@ struct arena_block {
 
 void *arena_alloc(struct arena *a, size_t size)
 {
+    void *p = arena_alloc_raw(a, size);
+
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void *arena_alloc_raw(struct arena *a, size_t size)
+{
     struct arena_block *b = a->head;
     size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 
@@ -39,7 +48,6 @@ void *arena_alloc(struct arena *a, size_t size)
 
     b->used += need;
     a->used_bytes += need;
-    memset(p, 0, size);
     return p;
 }
 
@@ -49,7 +57,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t len)
 
     if (!s)
         return NULL;
-    p = arena_alloc(a, len + 1);
+    p = arena_alloc_raw(a, len + 1);
     if (!p)
         return NULL;
     memcpy(p, s, len);
@@ -75,4 +83,36 @@ void arena_free(struct arena *a)
     a->head = NULL;
     a->used_bytes = 0;
     a->reserved_bytes = 0;
+}
+
+void arena_reset(struct arena *a)
+{
+    struct arena_block *keep = a->head;
+
+    if (!keep)
+        return;
+    a->head = keep->next;
+    arena_free(a);
+    keep->next = NULL;
+    keep->used = 0;
+    a->head = keep;
+    a->used_bytes = 0;
+    a->reserved_bytes = sizeof(*keep) + keep->size;
+}
+
+void arena_adopt(struct arena *dst, struct arena *src)
+{
+    struct arena_block *tail = src->head;
+
+    if (!tail)
+        return;
+    while (tail->next)
+        tail = tail->next;
+    tail->next = dst->head;
+    dst->head = src->head;
+    dst->used_bytes += src->used_bytes;
+    dst->reserved_bytes += src->reserved_bytes;
+    src->head = NULL;
+    src->used_bytes = 0;
+    src->reserved_bytes = 0;
 }

@@ -16,9 +16,20 @@ struct arena {
  * belongs to the arena and is released by arena_free. */
 void *arena_alloc(struct arena *a, size_t size);
 
+/* As arena_alloc, without zeroing: for memory the caller fills at once. */
+void *arena_alloc_raw(struct arena *a, size_t size);
+
 /* Copies s (len bytes, then a NUL) into the arena. NULL s gives NULL. */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 char *arena_strdup(struct arena *a, const char *s);
+
+/* Forgets everything allocated but keeps the newest block, so an arena used for one
+ * short-lived document after another does not go back to malloc each time. */
+void arena_reset(struct arena *a);
+
+/* Moves every block of src into dst (src is left empty). What was allocated from src stays
+ * valid and is now released with dst. */
+void arena_adopt(struct arena *dst, struct arena *src);
 
 /* Releases every block; the arena can be used again afterwards. */
 void arena_free(struct arena *a);

@@ -3,13 +3,17 @@
 #include "catalog.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
+#include "image.h"
 #include "jsonread.h"
 #include "mac.h"
 #include "../crypto/sha256.h"
@@ -17,6 +21,7 @@
 #define REL_LEN 1024
 #define FULL_LEN 4096
 #define EXPIRING_SECONDS (7 * 24 * 3600)
+#define MAX_LOAD_THREADS 8
 
 /* A growable array of pointers, used while loading. */
 struct ptrvec {
@@ -137,52 +142,19 @@ static const char *const RELEASE_KEYS[] = {
 struct loader {
     struct catalog *c;
     const char *repo;
+    int repo_fd; /* O_PATH, for checking images without leaving the repository */
     int flags;
     int64_t now;
     struct problems *pr;
     struct ptrvec targets;
 };
 
-/* Checks that the local image rel exists inside the repository with the stated size and
- * checksum; reports at path. Sets *size from the file. */
-static void check_local_image(struct loader *ld, struct jreader *r, const char *path,
-                              const char *rel, uint64_t *size, const char *sha256)
-{
-    char full[FULL_LEN], got[SHA256_HEX_LEN];
-    unsigned char digest[SHA256_LEN];
-    struct fw_err err;
-    struct stat st;
-
-    if (fs_resolve_inside(ld->repo, rel, full, sizeof(full), &err) < 0) {
-        jr_error(r, path, "%s", err.msg);
-        return;
-    }
-    if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
-        jr_error(r, path, "image %s is not in the repository; expected the firmware file there",
-                 rel);
-        return;
-    }
-    if (*size && *size != (uint64_t)st.st_size)
-        jr_error(r, path, "image %s has %lld bytes but %llu are stated", rel,
-                 (long long)st.st_size, (unsigned long long)*size);
-    *size = (uint64_t)st.st_size;
-    if (!(ld->flags & CATALOG_CHECK_IMAGES) || !sha256[0])
-        return;
-    if (sha256_file(full, digest, NULL, &err) < 0) {
-        jr_error(r, path, "%s", err.msg);
-        return;
-    }
-    sha256_hex(digest, got);
-    if (strcmp(got, sha256) != 0)
-        jr_error(r, path, "image %s has sha256 %s, not the %s stated", rel, got, sha256);
-}
-
-static void read_release(struct loader *ld, struct jreader *r, json_t *o, const char *path,
+static void read_release(struct loader *ld, struct jreader *r, const struct jv *o, const char *path,
                          const char *model, struct release *rel)
 {
     char p[JPATH_LEN], local[REL_LEN];
     struct fw_err err;
-    json_t *sb;
+    const struct jv *sb;
     const char *sha;
 
     jr_unknown_keys(r, o, path, RELEASE_KEYS);
@@ -194,13 +166,13 @@ static void read_release(struct loader *ld, struct jreader *r, json_t *o, const 
         rel->description = jr_str(r, o, path, "changelog", false);
     rel->release_date = jr_str(r, o, path, "release_date", false);
     (void)jr_date(r, rel->release_date, path, "release_date");
-    if (json_is_string(json_object_get(o, "file_size")))
+    if (jv_is(jv_get(o, "file_size"), JV_STRING))
         rel->file_size = jr_str(r, o, path, "file_size", false);
     rel->signature = jr_str(r, o, path, "signature", false);
     rel->key_id = jr_str(r, o, path, "key_id", false);
-    sb = jr_member(r, o, path, "size_bytes", JSON_INTEGER, false);
-    if (sb && json_integer_value(sb) >= 0)
-        rel->size = (uint64_t)json_integer_value(sb);
+    sb = jr_member(r, o, path, "size_bytes", JV_INT, false);
+    if (sb && sb->u.i >= 0)
+        rel->size = (uint64_t)sb->u.i;
     sha = jr_str(r, o, path, "sha256", false);
     jr_join(p, path, "sha256");
     if (sha)
@@ -220,7 +192,8 @@ static void read_release(struct loader *ld, struct jreader *r, json_t *o, const 
         break;
     case 1:
         rel->file = jr_copy(r, local);
-        check_local_image(ld, r, p, local, &rel->size, rel->sha256);
+        image_check(r, ld->repo_fd, ld->repo, local, ld->flags & CATALOG_CHECK_IMAGES, p, p, &rel->size,
+                    rel->sha256);
         break;
     default:
         break;
@@ -232,25 +205,25 @@ static int cmp_release(const void *a, const void *b)
     return version_compare(&((const struct release *)a)->v, &((const struct release *)b)->v);
 }
 
-static void read_releases(struct loader *ld, struct jreader *r, json_t *mo, const char *mpath,
+static void read_releases(struct loader *ld, struct jreader *r, const struct jv *mo, const char *mpath,
                           struct model *m)
 {
-    json_t *arr = jr_member(r, mo, mpath, "firmware_versions", JSON_ARRAY, false);
+    const struct jv *arr = jr_member(r, mo, mpath, "firmware_versions", JV_ARRAY, false);
     char path[JPATH_LEN];
-    json_t *o;
+    const struct jv *o;
     size_t i;
 
-    if (!arr || json_array_size(arr) == 0)
+    if (!arr || arr->u.arr.n == 0)
         return;
-    m->releases = arena_alloc(&ld->c->arena, json_array_size(arr) * sizeof(*m->releases));
+    m->releases = arena_alloc(&ld->c->arena, arr->u.arr.n * sizeof(*m->releases));
     if (!m->releases) {
         r->oom = true;
         return;
     }
-    json_array_foreach(arr, i, o) {
+    for (i = 0; i < arr->u.arr.n && (o = arr->u.arr.items[i]); i++) {
         snprintf(path, sizeof(path), "%s.firmware_versions[%zu]", mpath, i);
-        if (!json_is_object(o)) {
-            jr_error(r, path, "expected an object, found %s", jr_type_name(json_typeof(o)));
+        if (!jv_is(o, JV_OBJECT)) {
+            jr_error(r, path, "expected an object, found %s", jv_type_name(o->type));
             continue;
         }
         read_release(ld, r, o, path, m->name, &m->releases[m->n_releases]);
@@ -267,18 +240,20 @@ static void read_releases(struct loader *ld, struct jreader *r, json_t *mo, cons
 
 /* A legacy manifest entry hardware_models.<M>.mac_specific.<MAC>: a targeted build
  * without expiry or rollback, kept working for devices in the field. */
-static void read_legacy(struct loader *ld, struct jreader *r, json_t *mo, const char *mpath,
+static void read_legacy(struct loader *ld, struct jreader *r, const struct jv *mo, const char *mpath,
                         const struct model *m)
 {
-    json_t *map = jr_member(r, mo, mpath, "mac_specific", JSON_OBJECT, false);
+    const struct jv *map = jr_member(r, mo, mpath, "mac_specific", JV_OBJECT, false);
     char path[JPATH_LEN];
     struct release rel;
     const char *key;
-    json_t *o;
+    const struct jv *o;
 
     if (!map)
         return;
-    json_object_foreach(map, key, o) {
+    for (size_t i_ = 0; i_ < map->u.obj.n; i_++) {
+        key = map->u.obj.members[i_].key;
+        o = map->u.obj.members[i_].val;
         struct target *t;
         struct fw_err err;
         uint64_t mac;
@@ -289,8 +264,8 @@ static void read_legacy(struct loader *ld, struct jreader *r, json_t *mo, const 
             jr_error(r, path, "%s", err.msg);
             continue;
         }
-        if (!json_is_object(o)) {
-            jr_error(r, path, "expected an object, found %s", jr_type_name(json_typeof(o)));
+        if (!jv_is(o, JV_OBJECT)) {
+            jr_error(r, path, "expected an object, found %s", jv_type_name(o->type));
             continue;
         }
         memset(&rel, 0, sizeof(rel));
@@ -326,26 +301,28 @@ static int cmp_model(const void *a, const void *b)
     return strcmp(((const struct model *)a)->name, ((const struct model *)b)->name);
 }
 
-static void read_models(struct loader *ld, struct jreader *r, json_t *root)
+static void read_models(struct loader *ld, struct jreader *r, const struct jv *root)
 {
-    json_t *hm = jr_member(r, root, "", "hardware_models", JSON_OBJECT, true);
+    const struct jv *hm = jr_member(r, root, "", "hardware_models", JV_OBJECT, true);
     char path[JPATH_LEN];
     const char *name;
-    json_t *mo;
+    const struct jv *mo;
 
     if (!hm)
         return;
-    ld->c->models = arena_alloc(&ld->c->arena, (json_object_size(hm) + 1) * sizeof(struct model));
+    ld->c->models = arena_alloc(&ld->c->arena, (hm->u.obj.n + 1) * sizeof(struct model));
     if (!ld->c->models) {
         r->oom = true;
         return;
     }
-    json_object_foreach(hm, name, mo) {
+    for (size_t i_ = 0; i_ < hm->u.obj.n; i_++) {
+        name = hm->u.obj.members[i_].key;
+        mo = hm->u.obj.members[i_].val;
         struct model *m = &ld->c->models[ld->c->n_models];
 
         jr_join(path, "hardware_models", name);
-        if (!json_is_object(mo)) {
-            jr_error(r, path, "expected an object, found %s", jr_type_name(json_typeof(mo)));
+        if (!jv_is(mo, JV_OBJECT)) {
+            jr_error(r, path, "expected an object, found %s", jv_type_name(mo->type));
             continue;
         }
         jr_unknown_keys(r, mo, path, MODEL_KEYS);
@@ -355,11 +332,13 @@ static void read_models(struct loader *ld, struct jreader *r, json_t *root)
     }
     qsort(ld->c->models, ld->c->n_models, sizeof(*ld->c->models), cmp_model);
 
-    json_object_foreach(hm, name, mo) {
+    for (size_t i_ = 0; i_ < hm->u.obj.n; i_++) {
+        name = hm->u.obj.members[i_].key;
+        mo = hm->u.obj.members[i_].val;
         const struct model *m = catalog_model(ld->c, name);
 
         jr_join(path, "hardware_models", name);
-        if (m && json_is_object(mo))
+        if (m && jv_is(mo, JV_OBJECT))
             read_legacy(ld, r, mo, path, m);
     }
 }
@@ -368,10 +347,11 @@ static int load_manifest(struct loader *ld, struct fw_err *err)
 {
     struct jreader r = {"manifest.json", NULL, 0, &ld->c->arena, ld->pr, false, false};
     char full[FULL_LEN], *text = NULL;
-    json_error_t jerr;
-    json_t *root = NULL;
+    struct arena doc = {0};
+    struct jv_error jerr;
+    struct jv *root;
     size_t len;
-    int rc = -1;
+    int rc = 0;
 
     if (fs_resolve_inside(ld->repo, "manifest.json", full, sizeof(full), err) < 0) {
         problems_add(ld->pr, SEV_ERROR, "manifest.json", 0, 0, "", "%s", err->msg);
@@ -387,24 +367,22 @@ static int load_manifest(struct loader *ld, struct fw_err *err)
     }
     r.text = text;
     r.len = len;
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        problems_add(ld->pr, SEV_ERROR, "manifest.json", jerr.line, jerr.column, "",
-                     "invalid JSON: %s", jerr.text);
-        rc = 0;
+    if (jv_parse(text, len, &doc, &root, &jerr) < 0) {
+        problems_add(ld->pr, SEV_ERROR, "manifest.json", jerr.line, jerr.col, "",
+                     "invalid JSON: %s", jerr.msg);
         goto out;
     }
-    if (!json_is_object(root)) {
-        jr_error(&r, "", "expected a JSON object, found %s", jr_type_name(json_typeof(root)));
-        rc = 0;
+    if (!jv_is(root, JV_OBJECT)) {
+        jr_error(&r, "", "expected a JSON object, found %s", jv_type_name(root->type));
         goto out;
     }
     jr_unknown_keys(&r, root, "", MANIFEST_KEYS);
     read_models(ld, &r, root);
-    rc = r.oom ? fw_fail(err, "out of memory reading manifest.json") : 0;
+    if (r.oom)
+        rc = fw_fail(err, "out of memory reading manifest.json");
 
 out:
-    json_decref(root);
+    arena_free(&doc);
     free(text);
     return rc;
 }
@@ -441,9 +419,27 @@ static bool is_json_name(const char *name)
     return n > 5 && strcmp(name + n - 5, ".json") == 0 && name[0] != '.';
 }
 
-static int load_target_file(struct loader *ld, const char *rel, bool is_link)
+/* One thread's share of targeted/: its own arena, findings and targets, merged after the
+ * threads finish, so the threads share nothing they write. */
+struct worker {
+    struct loader *ld;
+    char **names; /* "targeted/<file>", with a leading '@' when the entry may be a symlink */
+    size_t n_names;
+    size_t first;
+    size_t step;
+    struct arena arena;
+    struct arena scratch;
+    struct target_loader tl;
+    struct problems pr;
+    struct ptrvec targets;
+    int rc;
+    pthread_t thread;
+};
+
+static int load_target_file(struct worker *w, const char *rel, bool is_link)
 {
     char full[FULL_LEN], *text = NULL;
+    struct loader *ld = w->ld;
     struct target *t = NULL;
     struct fw_err err;
     size_t len;
@@ -451,34 +447,47 @@ static int load_target_file(struct loader *ld, const char *rel, bool is_link)
 
     if (is_link) {
         if (fs_resolve_inside(ld->repo, rel, full, sizeof(full), &err) < 0) {
-            problems_add(ld->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
+            problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
             return 0;
         }
     } else if (fs_join(full, sizeof(full), ld->repo, rel) < 0) {
-        problems_add(ld->pr, SEV_ERROR, rel, 0, 0, "", "path too long");
+        problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "path too long");
         return 0;
     }
     if (fs_read_file(full, TARGET_FILE_MAX, &text, &len, &err) < 0) {
-        problems_add(ld->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
+        problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
         return 0;
     }
-    rc = target_parse(ld->repo, rel, text, len, ld->c, ld->now, ld->flags, &ld->c->arena, &t,
-                      ld->pr);
+    rc = target_parse_with(&w->tl, rel, text, len, &t, &w->pr);
     free(text);
-    if (rc == 0 && ptrvec_push(&ld->targets, t) < 0)
+    if (rc == 0 && ptrvec_push(&w->targets, t) < 0)
         return -1;
     return 0;
 }
 
-static int load_targets(struct loader *ld, struct fw_err *err)
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+
+    for (size_t i = w->first; i < w->n_names && w->rc == 0; i += w->step) {
+        const char *name = w->names[i];
+
+        w->rc = load_target_file(w, name[0] == '@' ? name + 1 : name, name[0] == '@');
+    }
+    arena_free(&w->scratch);
+    return NULL;
+}
+
+/* Lists the targeted JSON files into names ("targeted/<file>", '@' first when maybe a symlink). */
+static int list_targets(struct loader *ld, struct ptrvec *names)
 {
     char dir[FULL_LEN], rel[REL_LEN];
+    struct fw_err err;
     struct dirent *de;
     DIR *d;
-    int rc = 0;
 
-    if (fs_resolve_inside(ld->repo, "targeted", dir, sizeof(dir), err) < 0) {
-        problems_add(ld->pr, SEV_ERROR, "targeted", 0, 0, "", "%s", err->msg);
+    if (fs_resolve_inside(ld->repo, "targeted", dir, sizeof(dir), &err) < 0) {
+        problems_add(ld->pr, SEV_ERROR, "targeted", 0, 0, "", "%s", err.msg);
         return 0;
     }
     d = opendir(dir);
@@ -488,16 +497,87 @@ static int load_targets(struct loader *ld, struct fw_err *err)
                          strerror(errno));
         return 0;
     }
-    while (rc == 0 && (de = readdir(d))) {
-        bool is_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
+    while ((de = readdir(d))) {
+        bool maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
+        char *copy;
 
         if (!is_json_name(de->d_name) || de->d_type == DT_DIR)
             continue;
-        if (snprintf(rel, sizeof(rel), "targeted/%s", de->d_name) >= (int)sizeof(rel))
+        if (snprintf(rel, sizeof(rel), "%stargeted/%s", maybe_link ? "@" : "", de->d_name) >=
+            (int)sizeof(rel))
             continue;
-        rc = load_target_file(ld, rel, is_link);
+        copy = strdup(rel);
+        if (!copy || ptrvec_push(names, copy) < 0) {
+            free(copy);
+            closedir(d);
+            return -1;
+        }
     }
     closedir(d);
+    return 0;
+}
+
+static int threads_for(size_t n_files)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = cores > 0 ? (size_t)cores : 1;
+
+    if (t > MAX_LOAD_THREADS)
+        t = MAX_LOAD_THREADS;
+    if (t > n_files / 256 + 1) /* threads cost more than they save on small catalogs */
+        t = n_files / 256 + 1;
+    return (int)t;
+}
+
+/* Joins the workers and merges what they read into the loader; -1 when any failed. */
+static int merge_workers(struct loader *ld, struct worker *w, int n)
+{
+    int rc = 0;
+
+    for (int k = 0; k < n; k++) {
+        if (k > 0)
+            pthread_join(w[k].thread, NULL);
+        arena_adopt(&ld->c->arena, &w[k].arena);
+        problems_move(ld->pr, &w[k].pr);
+        for (size_t i = 0; i < w[k].targets.n && rc == 0; i++)
+            rc = ptrvec_push(&ld->targets, w[k].targets.v[i]);
+        free(w[k].targets.v);
+        if (w[k].rc < 0)
+            rc = -1;
+    }
+    return rc;
+}
+
+static int load_targets(struct loader *ld, struct fw_err *err)
+{
+    struct worker w[MAX_LOAD_THREADS];
+    struct ptrvec names = {0};
+    int n, rc;
+
+    rc = list_targets(ld, &names);
+    n = threads_for(names.n);
+    memset(w, 0, sizeof(w));
+    for (int k = 0; k < n && rc == 0; k++) {
+        w[k] = (struct worker){.ld = ld, .names = (char **)names.v, .n_names = names.n,
+                               .first = (size_t)k, .step = (size_t)n};
+        w[k].tl = (struct target_loader){ld->repo, ld->repo_fd, ld->c, ld->now, ld->flags,
+                                         &w[k].arena, &w[k].scratch};
+        /* worker 0 runs on this thread; a thread that cannot start leaves its share to it */
+        if (k > 0 && pthread_create(&w[k].thread, NULL, work, &w[k]) != 0) {
+            n = k;
+            w[0].step = 1;
+            for (int j = 1; j < k; j++)
+                w[j].n_names = 0; /* started: they stop; worker 0 reads everything */
+            break;
+        }
+    }
+    if (rc == 0) {
+        work(&w[0]);
+        rc = merge_workers(ld, w, n);
+    }
+    for (size_t i = 0; i < names.n; i++)
+        free(names.v[i]);
+    free(names.v);
     return rc < 0 ? fw_fail(err, "out of memory reading targeted/") : 0;
 }
 
@@ -560,7 +640,8 @@ static int keep_targets(struct loader *ld)
 
     if (!v)
         return -1;
-    memcpy(v, ld->targets.v, ld->targets.n * sizeof(*v));
+    if (ld->targets.n)
+        memcpy(v, ld->targets.v, ld->targets.n * sizeof(*v));
     free(ld->targets.v);
     ld->targets.v = (void **)v;
     ld->targets.cap = 0;
@@ -624,7 +705,7 @@ static void scan_firmware(struct loader *ld)
 int catalog_load(const char *repo, int flags, int64_t now, struct catalog **out,
                  struct problems *pr, struct fw_err *err)
 {
-    struct loader ld = {.repo = repo, .flags = flags, .now = now, .pr = pr};
+    struct loader ld = {.repo = repo, .repo_fd = -1, .flags = flags, .now = now, .pr = pr};
     size_t errors_before = pr->errors;
     struct stat st;
 
@@ -635,6 +716,7 @@ int catalog_load(const char *repo, int flags, int64_t now, struct catalog **out,
     ld.c = calloc(1, sizeof(*ld.c));
     if (!ld.c)
         return fw_fail(err, "out of memory");
+    ld.repo_fd = open(repo, O_PATH | O_DIRECTORY | O_CLOEXEC);
     ld.c->loaded_at = now;
     ld.c->repo = arena_strdup(&ld.c->arena, repo);
 
@@ -654,9 +736,13 @@ int catalog_load(const char *repo, int flags, int64_t now, struct catalog **out,
         goto fail;
     }
     *out = ld.c;
+    if (ld.repo_fd >= 0)
+        close(ld.repo_fd);
     return 0;
 
 fail:
+    if (ld.repo_fd >= 0)
+        close(ld.repo_fd);
     if (ld.targets.cap)
         free(ld.targets.v);
     catalog_free(ld.c);

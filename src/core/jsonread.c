@@ -43,52 +43,36 @@ void jr_warn(struct jreader *r, const char *path, const char *fmt, ...)
 
 void jr_join(char *out, const char *parent, const char *key)
 {
-    snprintf(out, JPATH_LEN, "%s%s%s", parent, parent[0] ? "." : "", key);
+    size_t a = strnlen(parent, JPATH_LEN - 1), b = strlen(key), n = a;
+
+    /* not snprintf: this runs several times for every file of a large catalog */
+    memmove(out, parent, a);
+    if (a && n < JPATH_LEN - 1)
+        out[n++] = '.';
+    if (b > JPATH_LEN - 1 - n)
+        b = JPATH_LEN - 1 - n;
+    memmove(out + n, key, b);
+    out[n + b] = '\0';
 }
 
-const char *jr_type_name(json_type t)
+const struct jv *jr_member(struct jreader *r, const struct jv *obj, const char *parent,
+                           const char *key, enum jv_type want, bool required)
 {
-    switch (t) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "true or false";
-    case JSON_NULL:
-        return "null";
-    }
-    return "a value";
-}
-
-json_t *jr_member(struct jreader *r, json_t *obj, const char *parent, const char *key,
-                  json_type want, bool required)
-{
+    const struct jv *v = jv_get(obj, key);
     char path[JPATH_LEN];
-    json_t *v = json_object_get(obj, key);
-    json_type got;
 
+    if (v && (v->type == want || (want == JV_TRUE && v->type == JV_FALSE)))
+        return v;
+
+    /* the path is built only for a finding: this runs for every field of every file */
     jr_join(path, parent, key);
     if (!v) {
         if (required)
-            jr_error(r, path, "required field is missing; expected %s", jr_type_name(want));
+            jr_error(r, path, "required field is missing; expected %s", jv_type_name(want));
         return NULL;
     }
-    got = json_typeof(v);
-    if (want == JSON_TRUE && (got == JSON_TRUE || got == JSON_FALSE))
-        return v;
-    if (got != want) {
-        jr_error(r, path, "expected %s, found %s", jr_type_name(want), jr_type_name(got));
-        return NULL;
-    }
-    return v;
+    jr_error(r, path, "expected %s, found %s", jv_type_name(want), jv_type_name(v->type));
+    return NULL;
 }
 
 const char *jr_copy(struct jreader *r, const char *s)
@@ -100,63 +84,61 @@ const char *jr_copy(struct jreader *r, const char *s)
     return p;
 }
 
-const char *jr_str(struct jreader *r, json_t *obj, const char *parent, const char *key,
+const char *jr_str(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
                    bool required)
 {
-    json_t *v = jr_member(r, obj, parent, key, JSON_STRING, required);
+    const struct jv *v = jr_member(r, obj, parent, key, JV_STRING, required);
     char path[JPATH_LEN];
 
     if (!v)
         return NULL;
-    if (required && json_string_length(v) == 0) {
+    if (required && v->u.str.len == 0) {
         jr_join(path, parent, key);
         jr_error(r, path, "must not be empty");
     }
-    return jr_copy(r, json_string_value(v));
+    return jr_copy(r, v->u.str.s);
 }
 
-bool jr_bool(struct jreader *r, json_t *obj, const char *parent, const char *key)
+bool jr_bool(struct jreader *r, const struct jv *obj, const char *parent, const char *key)
 {
-    json_t *v = jr_member(r, obj, parent, key, JSON_TRUE, false);
+    const struct jv *v = jr_member(r, obj, parent, key, JV_TRUE, false);
 
-    return v && json_is_true(v);
+    return v && (v->type == JV_TRUE);
 }
 
-const char **jr_str_array(struct jreader *r, json_t *obj, const char *parent, const char *key,
+const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
                           size_t *n)
 {
-    json_t *arr = jr_member(r, obj, parent, key, JSON_ARRAY, false);
+    const struct jv *arr = jr_member(r, obj, parent, key, JV_ARRAY, false);
     char path[JPATH_LEN], item[JPATH_LEN + 24];
     const char **v;
-    json_t *e;
+    const struct jv *e;
     size_t i;
 
     *n = 0;
-    if (!arr || json_array_size(arr) == 0)
+    if (!arr || arr->u.arr.n == 0)
         return NULL;
-    v = arena_alloc(r->arena, json_array_size(arr) * sizeof(*v));
+    v = arena_alloc(r->arena, arr->u.arr.n * sizeof(*v));
     if (!v) {
         r->oom = true;
         return NULL;
     }
     jr_join(path, parent, key);
-    json_array_foreach(arr, i, e) {
-        if (!json_is_string(e)) {
+    for (i = 0; i < arr->u.arr.n && (e = arr->u.arr.items[i]); i++) {
+        if (!jv_is(e, JV_STRING)) {
             snprintf(item, sizeof(item), "%s[%zu]", path, i);
-            jr_error(r, item, "expected a string, found %s", jr_type_name(json_typeof(e)));
+            jr_error(r, item, "expected a string, found %s", jv_type_name(e->type));
             continue;
         }
-        v[(*n)++] = jr_copy(r, json_string_value(e));
+        v[(*n)++] = jr_copy(r, e->u.str.s);
     }
     return v;
 }
 
-void jr_unknown_keys(struct jreader *r, json_t *obj, const char *parent,
+void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent,
                      const char *const *known)
 {
     char path[JPATH_LEN], expected[512];
-    const char *key;
-    json_t *v;
     size_t used = 0;
 
     expected[0] = '\0';
@@ -167,7 +149,8 @@ void jr_unknown_keys(struct jreader *r, json_t *obj, const char *parent,
         used += w > 0 ? (size_t)w : 0;
     }
 
-    json_object_foreach(obj, key, v) {
+    for (size_t i = 0; i < obj->u.obj.n; i++) {
+        const char *key = obj->u.obj.members[i].key;
         bool found = false;
 
         for (const char *const *k = known; *k && !found; k++)

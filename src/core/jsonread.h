@@ -2,7 +2,7 @@
 #ifndef FWHUB_JSONREAD_H
 #define FWHUB_JSONREAD_H
 
-#include <jansson.h>
+#include "jv.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,26 +29,24 @@ void jr_warn(struct jreader *r, const char *path, const char *fmt, ...) FW_PRINT
 /* out = parent + "." + key (or key alone at the root), truncated to JPATH_LEN. */
 void jr_join(char *out, const char *parent, const char *key);
 
-const char *jr_type_name(json_type t);
-
-/* The member key of obj when it has type want (JSON_TRUE stands for any boolean);
+/* The member key of obj when it has type want (JV_TRUE stands for any boolean);
  * reports a wrong type, and a missing member when required. */
-json_t *jr_member(struct jreader *r, json_t *obj, const char *parent, const char *key,
-                  json_type want, bool required);
+const struct jv *jr_member(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
+                  enum jv_type want, bool required);
 
 /* The string member copied into the arena, or NULL; a required one must not be empty. */
-const char *jr_str(struct jreader *r, json_t *obj, const char *parent, const char *key,
+const char *jr_str(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
                    bool required);
 
 /* A boolean member; false when absent or of another type (which is reported). */
-bool jr_bool(struct jreader *r, json_t *obj, const char *parent, const char *key);
+bool jr_bool(struct jreader *r, const struct jv *obj, const char *parent, const char *key);
 
 /* An array of strings copied into the arena; *n is set to the number kept. */
-const char **jr_str_array(struct jreader *r, json_t *obj, const char *parent, const char *key,
+const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
                           size_t *n);
 
 /* Reports each key of obj that is not in known (NULL-terminated) as a warning. */
-void jr_unknown_keys(struct jreader *r, json_t *obj, const char *parent,
+void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent,
                      const char *const *known);
 
 /* Parses the ISO 8601 date s read from parent.key; reports a bad one. 0 when absent

@@ -108,3 +108,34 @@ void problems_sort(struct problems *p)
     if (p->n > 1)
         qsort(p->v, p->n, sizeof(*p->v), cmp_problem);
 }
+
+void problems_move(struct problems *dst, struct problems *src)
+{
+    size_t room = dst->cap - dst->n;
+
+    if (room < src->n) {
+        size_t cap = dst->n + src->n;
+        struct problem *v = realloc(dst->v, cap * sizeof(*v));
+
+        if (!v) { /* keep the counts, lose the details */
+            dst->dropped += src->n;
+            goto counts;
+        }
+        dst->v = v;
+        dst->cap = cap;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        dst->v[dst->n] = src->v[i];
+        dst->v[dst->n].seq = dst->n;
+        dst->n++;
+    }
+    free(src->v);
+    src->v = NULL;
+    src->n = src->cap = 0;
+
+counts:
+    dst->errors += src->errors;
+    dst->warnings += src->warnings;
+    dst->dropped += src->dropped;
+    problems_free(src);
+}

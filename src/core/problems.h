@@ -43,6 +43,9 @@ void problem_format(const struct problem *pr, char *buf, size_t len);
 /* Prints every finding, one per line, with "warning: " before warnings. */
 void problems_print(const struct problems *p, FILE *out);
 
+/* Appends every finding of src to dst, in order, and empties src. */
+void problems_move(struct problems *dst, struct problems *src);
+
 /* Orders the findings by file, line and column, keeping the order of equal ones. */
 void problems_sort(struct problems *p);
 

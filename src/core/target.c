@@ -4,19 +4,18 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "catalog.h"
-#include "fsutil.h"
+#include "image.h"
 #include "isotime.h"
 #include "jsonread.h"
 #include "mac.h"
-#include "../crypto/sha256.h"
 
 /* A targeted file being read, with what its cross-checks need. */
 struct rd {
     struct jreader j;
     const char *repo;
+    int repo_fd;
     const struct catalog *cat;
     int64_t now;
     int flags;
@@ -35,9 +34,9 @@ static const char *const SECURITY_KEYS[] = {"signed", "checksum", "signature", "
 static const char *const INSTRUCTION_KEYS[] = {"installation", "verification", "support_contact",
                                                NULL};
 
-static void read_customer(struct rd *r, json_t *root, struct target *t)
+static void read_customer(struct rd *r, const struct jv *root, struct target *t)
 {
-    json_t *ci = jr_member(&r->j, root, "", "customer_info", JSON_OBJECT, true);
+    const struct jv *ci = jr_member(&r->j, root, "", "customer_info", JV_OBJECT, true);
     struct fw_err err;
     uint64_t mac;
 
@@ -69,13 +68,13 @@ static void read_customer(struct rd *r, json_t *root, struct target *t)
         t->mac = mac;
 }
 
-static void read_security(struct rd *r, json_t *dev, const char *dpath, struct target_device *d)
+static void read_security(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
 {
     char path[JPATH_LEN], cpath[JPATH_LEN];
-    json_t *sec;
+    const struct jv *sec;
 
     jr_join(path, dpath, "security");
-    sec = jr_member(&r->j, dev, dpath, "security", JSON_OBJECT, true);
+    sec = jr_member(&r->j, dev, dpath, "security", JV_OBJECT, true);
     if (!sec)
         return;
     jr_unknown_keys(&r->j, sec, path, SECURITY_KEYS);
@@ -90,13 +89,13 @@ static void read_security(struct rd *r, json_t *dev, const char *dpath, struct t
     (void)jr_sha256(&r->j, d->checksum, cpath, true, d->sha256);
 }
 
-static void read_rollback(struct rd *r, json_t *dev, const char *dpath, struct target_device *d)
+static void read_rollback(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
 {
     char path[JPATH_LEN];
-    json_t *rb;
+    const struct jv *rb;
 
     jr_join(path, dpath, "rollback_info");
-    rb = jr_member(&r->j, dev, dpath, "rollback_info", JSON_OBJECT, true);
+    rb = jr_member(&r->j, dev, dpath, "rollback_info", JV_OBJECT, true);
     if (!rb)
         return;
     jr_unknown_keys(&r->j, rb, path, ROLLBACK_KEYS);
@@ -104,29 +103,29 @@ static void read_rollback(struct rd *r, json_t *dev, const char *dpath, struct t
     d->rollback_url = jr_str(&r->j, rb, path, "stable_url", false);
 }
 
-static void read_size(struct rd *r, json_t *dev, const char *dpath, struct target_device *d)
+static void read_size(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
 {
-    json_t *fs = json_object_get(dev, "file_size");
-    json_t *sb = jr_member(&r->j, dev, dpath, "size_bytes", JSON_INTEGER, false);
+    const struct jv *fs = jv_get(dev, "file_size");
+    const struct jv *sb = jr_member(&r->j, dev, dpath, "size_bytes", JV_INT, false);
     char path[JPATH_LEN];
 
-    if (fs && json_is_string(fs))
-        d->file_size = jr_copy(&r->j, json_string_value(fs));
-    else if (fs && !json_is_integer(fs)) {
+    if (fs && jv_is(fs, JV_STRING))
+        d->file_size = jr_copy(&r->j, fs->u.str.s);
+    else if (fs && !jv_is(fs, JV_INT)) {
         jr_join(path, dpath, "file_size");
         jr_error(&r->j, path, "expected a string like \"1.16 MB\" or a number of bytes");
     } else if (fs)
-        d->size = (uint64_t)json_integer_value(fs);
+        d->size = (uint64_t)fs->u.i;
 
-    if (sb && json_integer_value(sb) < 0) {
+    if (sb && sb->u.i < 0) {
         jr_join(path, dpath, "size_bytes");
         jr_error(&r->j, path, "expected a number of bytes, 0 or more");
     } else if (sb) {
-        d->size = (uint64_t)json_integer_value(sb);
+        d->size = (uint64_t)sb->u.i;
     }
 }
 
-static void read_device(struct rd *r, json_t *dev, const char *dpath, struct target_device *d)
+static void read_device(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
 {
     char path[JPATH_LEN];
     struct fw_err err;
@@ -152,37 +151,37 @@ static void read_device(struct rd *r, json_t *dev, const char *dpath, struct tar
     }
 }
 
-static void read_devices(struct rd *r, json_t *root, struct target *t)
+static void read_devices(struct rd *r, const struct jv *root, struct target *t)
 {
-    json_t *arr = jr_member(&r->j, root, "", "devices", JSON_ARRAY, true);
+    const struct jv *arr = jr_member(&r->j, root, "", "devices", JV_ARRAY, true);
     char dpath[JPATH_LEN];
-    json_t *dev;
+    const struct jv *dev;
     size_t i;
 
     if (!arr)
         return;
-    if (json_array_size(arr) == 0) {
+    if (arr->u.arr.n == 0) {
         jr_error(&r->j, "devices", "expected at least one device entry");
         return;
     }
-    t->devices = arena_alloc(r->j.arena, json_array_size(arr) * sizeof(*t->devices));
+    t->devices = arena_alloc(r->j.arena, arr->u.arr.n * sizeof(*t->devices));
     if (!t->devices) {
         r->j.oom = true;
         return;
     }
-    json_array_foreach(arr, i, dev) {
+    for (i = 0; i < arr->u.arr.n && (dev = arr->u.arr.items[i]); i++) {
         snprintf(dpath, sizeof(dpath), "devices[%zu]", i);
-        if (!json_is_object(dev)) {
-            jr_error(&r->j, dpath, "expected an object, found %s", jr_type_name(json_typeof(dev)));
+        if (!jv_is(dev, JV_OBJECT)) {
+            jr_error(&r->j, dpath, "expected an object, found %s", jv_type_name(dev->type));
             continue;
         }
         read_device(r, dev, dpath, &t->devices[t->n_devices++]);
     }
 }
 
-static void read_instructions(struct rd *r, json_t *root, struct target *t)
+static void read_instructions(struct rd *r, const struct jv *root, struct target *t)
 {
-    json_t *in = jr_member(&r->j, root, "", "instructions", JSON_OBJECT, false);
+    const struct jv *in = jr_member(&r->j, root, "", "instructions", JV_OBJECT, false);
 
     if (!in)
         return;
@@ -192,7 +191,7 @@ static void read_instructions(struct rd *r, json_t *root, struct target *t)
     t->support_contact = jr_str(&r->j, in, "instructions", "support_contact", false);
 }
 
-static void read_expiry(struct rd *r, json_t *root, struct target *t)
+static void read_expiry(struct rd *r, const struct jv *root, struct target *t)
 {
     char when[ISOTIME_STR_LEN], now[ISOTIME_STR_LEN];
 
@@ -233,42 +232,6 @@ static void mac_from_name(struct rd *r, struct target *t)
     }
 }
 
-/* Checks a local image: inside the repository, present, a regular file, of the size and
- * checksum the target states; records the image's size. */
-static void check_image(struct rd *r, const char *dpath, struct target_device *d,
-                        const char *rel)
-{
-    char full[4096], upath[JPATH_LEN], cpath[JPATH_LEN], got[SHA256_HEX_LEN];
-    unsigned char digest[SHA256_LEN];
-    struct fw_err err;
-    struct stat st;
-
-    jr_join(upath, dpath, "url");
-    jr_join(cpath, dpath, "security.checksum");
-    if (fs_resolve_inside(r->repo, rel, full, sizeof(full), &err) < 0) {
-        jr_error(&r->j, upath, "%s", err.msg);
-        return;
-    }
-    if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
-        jr_error(&r->j, upath, "image %s is not in the repository; expected the firmware file there",
-                 rel);
-        return;
-    }
-    if (d->size && d->size != (uint64_t)st.st_size)
-        jr_error(&r->j, upath, "image %s has %lld bytes but the target says %llu", rel,
-                 (long long)st.st_size, (unsigned long long)d->size);
-    d->size = (uint64_t)st.st_size;
-    if (!(r->flags & TARGET_CHECK_IMAGES) || !d->sha256[0])
-        return;
-    if (sha256_file(full, digest, NULL, &err) < 0) {
-        jr_error(&r->j, upath, "%s", err.msg);
-        return;
-    }
-    sha256_hex(digest, got);
-    if (strcmp(got, d->sha256) != 0)
-        jr_error(&r->j, cpath, "does not match the image %s, whose sha256 is %s", rel, got);
-}
-
 static void check_url(struct rd *r, const struct target *t, const char *dpath,
                       struct target_device *d)
 {
@@ -296,8 +259,13 @@ static void check_url(struct rd *r, const struct target *t, const char *dpath,
             return;
         }
     }
-    if (r->repo)
-        check_image(r, dpath, d, rel);
+    if (r->repo) {
+        char sum[JPATH_LEN];
+
+        jr_join(sum, dpath, "security.checksum");
+        image_check(&r->j, r->repo_fd, r->repo, rel, r->flags & TARGET_CHECK_IMAGES, upath, sum, &d->size,
+                    d->sha256);
+    }
 }
 
 static void check_rollback(struct rd *r, const char *dpath, const struct target_device *d)
@@ -388,26 +356,38 @@ int target_parse(const char *repo, const char *file, const char *text, size_t le
                  const struct catalog *cat, int64_t now, int flags, struct arena *arena,
                  struct target **out, struct problems *pr)
 {
-    struct rd r = {{file, text, len, arena, pr, false, false}, repo, cat, now, flags};
-    json_error_t jerr;
+    struct arena scratch = {0};
+    struct target_loader tl = {repo, -1, cat, now, flags, arena, &scratch};
+    int rc = target_parse_with(&tl, file, text, len, out, pr);
+
+    arena_free(&scratch);
+    return rc;
+}
+
+int target_parse_with(const struct target_loader *tl, const char *file, const char *text,
+                      size_t len, struct target **out, struct problems *pr)
+{
+    struct rd r = {{file, text, len, tl->arena, pr, false, false}, tl->repo, tl->repo_fd, tl->cat,
+                   tl->now, tl->flags};
+    struct arena *doc = tl->scratch, *arena = tl->arena;
+    struct jv_error jerr;
     struct target *t;
-    json_t *root;
+    struct jv *root;
 
     *out = NULL;
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        problems_add(pr, SEV_ERROR, file, jerr.line, jerr.column, "", "invalid JSON: %s",
-                     jerr.text);
+    if (jv_parse(text, len, doc, &root, &jerr) < 0) {
+        problems_add(pr, SEV_ERROR, file, jerr.line, jerr.col, "", "invalid JSON: %s", jerr.msg);
+        arena_reset(doc);
         return -1;
     }
-    if (!json_is_object(root)) {
-        jr_error(&r.j, "", "expected a JSON object, found %s", jr_type_name(json_typeof(root)));
-        json_decref(root);
+    if (!jv_is(root, JV_OBJECT)) {
+        jr_error(&r.j, "", "expected a JSON object, found %s", jv_type_name(root->type));
+        arena_reset(doc);
         return -1;
     }
     t = arena_alloc(arena, sizeof(*t));
     if (!t) {
-        json_decref(root);
+        arena_reset(doc);
         problems_add(pr, SEV_ERROR, file, 0, 0, "", "out of memory");
         return -1;
     }
@@ -422,7 +402,7 @@ int target_parse(const char *repo, const char *file, const char *text, size_t le
     t->allow_unknown_device = jr_bool(&r.j, root, "", "allow_unknown_device");
     read_expiry(&r, root, t);
     check_against_catalog(&r, t);
-    json_decref(root);
+    arena_reset(doc);
 
     if (r.j.oom) {
         problems_add(pr, SEV_ERROR, file, 0, 0, "", "out of memory");

@@ -79,6 +79,21 @@ int target_parse(const char *repo, const char *file, const char *text, size_t le
                  const struct catalog *cat, int64_t now, int flags, struct arena *arena,
                  struct target **out, struct problems *pr) FW_NODISCARD;
 
+/* What a loader of many targeted files keeps from one file to the next. */
+struct target_loader {
+    const char *repo;
+    int repo_fd; /* an O_PATH descriptor of repo, or -1 */
+    const struct catalog *cat;
+    int64_t now;
+    int flags;
+    struct arena *arena;   /* where targets are kept */
+    struct arena *scratch; /* where each JSON document is parsed; reset after each file */
+};
+
+/* As target_parse, with the context of a loader. */
+int target_parse_with(const struct target_loader *tl, const char *file, const char *text,
+                      size_t len, struct target **out, struct problems *pr) FW_NODISCARD;
+
 /* The entry of t for model, or NULL. */
 const struct target_device *target_device_for(const struct target *t, const char *model);
 

@@ -1,0 +1,9 @@
+#!/bin/sh
+# bench/run.sh: every benchmark, each beside its baseline in the same run.
+set -eu
+BUILD=${BUILD:-build}
+N=${BENCH_TARGETS:-100000}
+dir=$(mktemp -d /tmp/fwhub-bench.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+echo "== catalog load: $N targets (bench/catalog.c) =="
+"$BUILD/bench/catalog" "$N" "$dir/repo"
