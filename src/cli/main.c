@@ -1,0 +1,117 @@
+/* main.c: fwhub's entry point: global options, then one of the command groups. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "server/serve.h"
+
+struct command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
+    {"validate", cmd_validate}, {"cleanup", cmd_cleanup},     {"serve", serve_command},
+};
+
+static const char usage[] =
+    "Usage: fwhub [--repo DIR] <command> [options]\n"
+    "\n"
+    "Distributes firmware: general releases per hardware model, and targeted fixes for\n"
+    "single devices named by their MAC address.\n"
+    "\n"
+    "Commands:\n"
+    "  target create|list|show|remove   targeted fixes (targeted/<MAC>.json)\n"
+    "  release add|list                 general releases (manifest.json, firmware/)\n"
+    "  devices import|list              known devices (devices.csv)\n"
+    "  validate [--check-expiry]        check every file of the repository\n"
+    "  cleanup [--expired] [--superseded]  archive targets no longer needed\n"
+    "\n"
+    "Options:\n"
+    "  --repo DIR     the repository (default: $FWHUB_REPO, else the current directory);\n"
+    "                 every command also accepts it after its name\n"
+    "  -h, --help     this text; 'fwhub <command> --help' describes a command\n"
+    "  --version      fwhub's version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure (or problems found), 2 wrong usage.\n";
+
+/* Reads the options before the command; returns the index of the command, or -1 with
+ * *rc set when fwhub is done. */
+static int global_options(struct cli *cli, int argc, char **argv, int *rc)
+{
+    int i = 1;
+
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "--") == 0)
+            return i + 1;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            *rc = CLI_OK;
+            return -1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("fwhub %s\n", FWHUB_VERSION);
+            *rc = CLI_OK;
+            return -1;
+        }
+        if (strncmp(a, "--repo=", 7) == 0) {
+            cli->repo = a + 7;
+        } else if (strcmp(a, "--repo") == 0) {
+            if (i + 1 == argc) {
+                *rc = cli_usage(cli, "--repo: missing its argument");
+                return -1;
+            }
+            cli->repo = argv[++i];
+        } else {
+            *rc = cli_usage(cli, "%s: unknown option", a);
+            return -1;
+        }
+        if (!cli->repo[0]) {
+            *rc = cli_usage(cli, "--repo: expected a directory, got an empty string");
+            return -1;
+        }
+    }
+    return i;
+}
+
+int main(int argc, char **argv)
+{
+    const char *env = getenv("FWHUB_REPO");
+    struct cli cli = {env && env[0] ? env : ".", ""};
+    int rc = CLI_OK;
+    int i = global_options(&cli, argc, argv, &rc);
+
+    if (i < 0)
+        return rc;
+    if (i >= argc)
+        return cli_usage(&cli, "missing command: expected one of target, release, devices, "
+                               "validate, cleanup");
+    if (strcmp(argv[i], "help") == 0 && i + 1 == argc) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        /* "fwhub help target" is "fwhub target --help". */
+        char help[] = "--help";
+        char *args[] = {argv[i + 1], help, NULL};
+
+        for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+            if (strcmp(commands[k].name, argv[i + 1]) == 0) {
+                cli.cmd = commands[k].name;
+                return commands[k].run(&cli, 2, args);
+            }
+        return cli_usage(&cli, "help: %s: unknown command", argv[i + 1]);
+    }
+    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+        if (strcmp(commands[k].name, argv[i]) == 0) {
+            cli.cmd = commands[k].name;
+            return commands[k].run(&cli, argc - i, argv + i);
+        }
+    return cli_usage(&cli,
+                     "%s: unknown command; expected one of target, release, devices, "
+                     "validate, cleanup",
+                     argv[i]);
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# test_cli_example.sh: examples/repo is valid, shows what it promises, and is what
+# scripts/make-example.sh generates.
+. "$(dirname "$0")/lib.sh"
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+R=$TMP/example
+cp -R "$TOP/examples/repo" "$R"
+export FWHUB_NOW=2025-06-01T00:00:00Z
+
+run "$FWHUB" --repo "$R" validate
+expect_rc "examples/repo validates" 0
+run "$FWHUB" --repo "$R" validate --check-expiry
+expect_rc "with --check-expiry the expired fix is an error" 1
+expect_in "naming that fix" "$OUT" "targeted/24_0A_C4_3B_91_0C.json"
+expect_not_in "and not the active one" "$OUT" "AB_CD_EF_12_34_56"
+
+run "$FWHUB" --repo "$R" release list
+expect_in "two models: EVSEPARKER_V2_GEN2" "$OUT" "EVSEPARKER_V2_GEN2"
+expect_in "two models: EVSEPARKER_V3" "$OUT" "EVSEPARKER_V3"
+run "$FWHUB" --repo "$R" target list --all
+expect_in "an active fix" "$OUT" "AB:CD:EF:12:34:56"
+expect_in "an expired fix" "$OUT" "expired"
+expect_in "with auto_rollback" "$(cat "$R/targeted/24_0A_C4_3B_91_0C.json")" \
+    '"auto_rollback": true'
+run "$FWHUB" --repo "$R" devices list
+expect_in "known devices" "$OUT" "EVSE3-2024-000117"
+
+if command -v openssl >/dev/null 2>&1; then
+    run env FWHUB="$FWHUB" "$TOP/scripts/make-example.sh" "$TMP/generated"
+    expect_rc "make-example.sh runs" 0
+    if diff -r "$TOP/examples/repo" "$TMP/generated" >"$TMP/diff" 2>&1; then
+        pass "examples/repo is what make-example.sh generates"
+    else
+        fail "examples/repo is what make-example.sh generates" "$(head -n 20 "$TMP/diff")"
+    fi
+else
+    pass "# SKIP make-example.sh needs openssl"
+fi
+
+run env FWHUB="$FWHUB" "$TOP/scripts/demo.sh"
+expect_rc "the demo runs" 0
+expect_in "the demo shows the targets" "$OUT" "AB:CD:EF:12:34:56"
+
+done_testing
