@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: installs the Debian packages fwhub needs to build and test, when missing.
 set -eu
-PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev curl"
+PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev libh2o-evloop-dev curl"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -1,0 +1,33 @@
+/* options.h: the command line of `fwhub serve`, parsed and checked. */
+#ifndef FWHUB_SERVE_OPTIONS_H
+#define FWHUB_SERVE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPTIONS_LISTEN_MAX 16
+
+struct serve_options {
+    const char *repo;
+    const char *listen[OPTIONS_LISTEN_MAX];
+    size_t n_listen;
+    long threads;
+    const char *public_url;
+    long token_ttl;
+    const char *token_secret_file;
+    bool access_log;
+    bool debug;
+    const char *tls_cert;
+    const char *tls_key;
+    long poll_interval;
+    long shutdown_timeout;
+};
+
+enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };
+
+/* Parses argv (argv[0] is "serve") into o, whose repo holds the default. Prints the
+ * usage for --help (OPTIONS_EXIT_OK) or a message for a wrong option (OPTIONS_USAGE). */
+int options_parse(int argc, char **argv, struct serve_options *o);
+
+#endif

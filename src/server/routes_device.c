@@ -1,0 +1,546 @@
+/* routes_device.c: the device API (update, status), /manifest.json, /healthz and /metrics. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/decide.h"
+#include "core/isotime.h"
+#include "core/mac.h"
+#include "core/version.h"
+#include "events.h"
+#include "metrics.h"
+#include "server.h"
+#include "srvlog.h"
+#include "token.h"
+
+#define DEVICES_PREFIX "/api/v1/devices/"
+#define MODEL_MAX 128
+#define MAC_ARG_MAX 64
+#define STATUS_BODY_MAX 4096
+#define DETAIL_MAX 1024
+#define JSON_TYPE "application/json"
+
+static bool path_is(const char *p, size_t n, const char *want)
+{
+    return n == strlen(want) && memcmp(p, want, n) == 0;
+}
+
+static int send_json(h2o_req_t *req, int status, const char *reason, const struct jbuf *b)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    return server_send(req, status, reason, JSON_TYPE, b->p, b->len);
+}
+
+/* {"error":{"field":F,"message":M}}; field may be NULL. */
+static int send_error(h2o_req_t *req, int status, const char *reason, const char *field,
+                      const char *msg)
+{
+    struct jbuf *b = server_scratch();
+
+    jbuf_cstr(b, "{\"error\":{");
+    if (field) {
+        jbuf_key(b, "field", true);
+        jbuf_str(b, field);
+    }
+    jbuf_key(b, "message", !field);
+    jbuf_str(b, msg);
+    jbuf_cstr(b, "}}\n");
+    return send_json(req, status, reason, b);
+}
+
+static int method_not_allowed(h2o_req_t *req, const char *allow)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+    return send_error(req, 405, "Method Not Allowed", NULL, "method not allowed");
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s (n bytes; '+' is a space) into out[outlen]; -1 when it does not fit
+ * or an escape is broken or decodes to NUL. */
+static int url_decode(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+
+        if (c == '%') {
+            int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+
+            if (lo < 0 || (hi == 0 && lo == 0))
+                return -1;
+            c = hi * 16 + lo;
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o + 1 >= outlen)
+            return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Finds query parameter name; 1 and its raw value, or 0 when absent. */
+static int query_param(const h2o_req_t *req, const char *name, const char **val, size_t *len)
+{
+    size_t nlen = strlen(name);
+    const char *q, *end;
+
+    if (req->query_at == SIZE_MAX)
+        return 0;
+    q = req->path.base + req->query_at + 1;
+    end = req->path.base + req->path.len;
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *stop = amp ? amp : end;
+
+        if ((size_t)(stop - q) > nlen && memcmp(q, name, nlen) == 0 && q[nlen] == '=') {
+            *val = q + nlen + 1;
+            *len = (size_t)(stop - *val);
+            return 1;
+        }
+        q = stop + 1;
+    }
+    return 0;
+}
+
+static bool model_ok(const char *m)
+{
+    if (!m[0])
+        return false;
+    for (; *m; m++)
+        if (!((*m >= 'A' && *m <= 'Z') || (*m >= 'a' && *m <= 'z') || (*m >= '0' && *m <= '9') ||
+              *m == '_' || *m == '-' || *m == '.'))
+            return false;
+    return true;
+}
+
+/* The parameters of an update request, checked. */
+struct ask {
+    uint64_t mac;
+    char macs[MAC_STR_LEN];
+    char model[MODEL_MAX + 1];
+    char version[VERSION_MAX_LEN + 1];
+    struct version v;
+};
+
+/* Reads model and version; sends the 400 itself and returns -1 when one is bad. */
+static int read_query(h2o_req_t *req, struct ask *a)
+{
+    struct fw_err err;
+    const char *raw;
+    size_t len;
+    char msg[FW_ERRLEN + 32];
+
+    if (!query_param(req, "model", &raw, &len))
+        return send_error(req, 400, "Bad Request", "model", "missing; expected ?model=M"), -1;
+    if (url_decode(raw, len, a->model, sizeof(a->model)) < 0 || !model_ok(a->model))
+        return send_error(req, 400, "Bad Request", "model",
+                          "expected 1 to 128 letters, digits, '_', '-' or '.'"), -1;
+    if (!query_param(req, "version", &raw, &len))
+        return send_error(req, 400, "Bad Request", "version",
+                          "missing; expected &version=V, the running firmware"), -1;
+    if (url_decode(raw, len, a->version, sizeof(a->version)) < 0)
+        return send_error(req, 400, "Bad Request", "version", "too long or badly escaped"), -1;
+    if (version_parse(a->version, &a->v, &err) < 0) {
+        snprintf(msg, sizeof(msg), "%s", err.msg);
+        return send_error(req, 400, "Bad Request", "version", msg), -1;
+    }
+    return 0;
+}
+
+/* A URL a device can fetch: local images under the base URL (with a token for targeted
+ * ones), others (a CDN) as written. */
+static void put_url(struct jbuf *b, h2o_req_t *req, const char *url, const char *file,
+                    uint64_t token_mac, int64_t token_exp)
+{
+    char rel[1024], base[SERVER_URL_MAX], tok[TOKEN_STR_MAX];
+    struct jbuf path;
+    size_t blen;
+
+    if (!file && catalog_local_path(url, rel, sizeof(rel)) == 1)
+        file = rel;
+    if (!file) {
+        jbuf_str(b, url);
+        return;
+    }
+    blen = server_base_url(req, base);
+    jbuf_init(&path, TOKEN_PATH_MAX);
+    jbuf_raw(&path, "/", 1);
+    jbuf_urlpath(&path, file, strlen(file));
+    jbuf_raw(b, "\"", 1);
+    jbuf_raw(b, base, blen); /* checked characters only: see server_base_url */
+    if (!path.overflow)
+        jbuf_raw(b, path.p, path.len);
+    if (token_mac && !path.overflow && token_make(token_mac, path.p, path.len, token_exp, tok) == 0) {
+        jbuf_cstr(b, "?token=");
+        jbuf_cstr(b, tok);
+    }
+    jbuf_raw(b, "\"", 1);
+    jbuf_free(&path);
+}
+
+static void put_list(struct jbuf *b, const char *const *v, size_t n)
+{
+    jbuf_raw(b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jbuf_raw(b, ",", 1);
+        jbuf_str(b, v[i]);
+    }
+    jbuf_raw(b, "]", 1);
+}
+
+static void put_opt_hex(struct jbuf *b, const char *key, const char *hex)
+{
+    jbuf_key(b, key, false);
+    jbuf_str(b, hex && hex[0] ? hex : NULL);
+}
+
+static void put_instructions(struct jbuf *b, const struct target *t)
+{
+    jbuf_key(b, "instructions", false);
+    jbuf_raw(b, "{", 1);
+    jbuf_key(b, "installation", true);
+    put_list(b, t->install_steps, t->n_install);
+    jbuf_key(b, "verification", false);
+    put_list(b, t->verify_steps, t->n_verify);
+    jbuf_key(b, "support_contact", false);
+    jbuf_str(b, t->support_contact);
+    jbuf_raw(b, "}", 1);
+}
+
+static void put_expiry(struct jbuf *b, const struct target *t)
+{
+    char iso[ISOTIME_STR_LEN];
+
+    jbuf_key(b, "expires_at", false);
+    if (t->expiry == NEVER_EXPIRES) {
+        jbuf_str(b, NULL);
+        return;
+    }
+    isotime_format(t->expiry, iso);
+    jbuf_str(b, iso);
+}
+
+/* The rollback a targeted fix names: version, URL and sha256 of the stable release. */
+static void put_rollback(struct jbuf *b, h2o_req_t *req, const struct catalog *c,
+                         const struct target_device *fix)
+{
+    const struct release *r = fix->rollback_version
+                                  ? catalog_release(c, fix->model, fix->rollback_version)
+                                  : NULL;
+
+    jbuf_key(b, "rollback", false);
+    if (!fix->rollback_version) {
+        jbuf_str(b, NULL);
+        return;
+    }
+    jbuf_raw(b, "{", 1);
+    jbuf_key(b, "version", true);
+    jbuf_str(b, fix->rollback_version);
+    jbuf_key(b, "url", false);
+    if (r)
+        put_url(b, req, r->url, r->file, 0, 0);
+    else if (fix->rollback_url)
+        put_url(b, req, fix->rollback_url, NULL, 0, 0);
+    else
+        jbuf_str(b, NULL);
+    put_opt_hex(b, "sha256", r ? r->sha256 : NULL);
+    jbuf_raw(b, "}", 1);
+}
+
+static void put_targeted(struct jbuf *b, h2o_req_t *req, const struct catalog *c,
+                         const struct update *u, int64_t now)
+{
+    const struct target_device *fix = u->fix;
+    char iso[ISOTIME_STR_LEN];
+    int64_t exp = now + server_settings.token_ttl;
+
+    jbuf_key(b, "url", false);
+    put_url(b, req, u->url, fix->file, u->target->mac, exp);
+    jbuf_key(b, "download_expires_at", false);
+    isotime_format(exp, iso);
+    jbuf_str(b, iso);
+    jbuf_key(b, "changelog", false);
+    jbuf_str(b, fix->changelog);
+    jbuf_key(b, "release_date", false);
+    jbuf_str(b, fix->release_date);
+    jbuf_key(b, "fix_description", false);
+    put_list(b, fix->fixes, fix->n_fixes);
+    put_rollback(b, req, c, fix);
+    put_expiry(b, u->target);
+    put_instructions(b, u->target);
+    jbuf_key(b, "signature", false);
+    jbuf_str(b, fix->signature);
+    jbuf_key(b, "key_id", false);
+    jbuf_str(b, fix->key_id);
+}
+
+static void put_release(struct jbuf *b, h2o_req_t *req, const struct update *u)
+{
+    const struct release *r = u->release;
+
+    jbuf_key(b, "url", false);
+    put_url(b, req, u->url, r ? r->file : NULL, 0, 0);
+    jbuf_key(b, "changelog", false);
+    jbuf_str(b, r ? r->description : NULL);
+    jbuf_key(b, "release_date", false);
+    jbuf_str(b, r ? r->release_date : NULL);
+    jbuf_key(b, "signature", false);
+    jbuf_str(b, r ? r->signature : NULL);
+    jbuf_key(b, "key_id", false);
+    jbuf_str(b, r ? r->key_id : NULL);
+    if (u->kind != UPDATE_ROLLBACK)
+        return;
+    jbuf_key(b, "reason", false);
+    jbuf_str(b, "the targeted fix expired; back to the stable release");
+    put_expiry(b, u->target);
+    put_instructions(b, u->target);
+}
+
+/* The answer: never customer_info or support notes, whatever the kind. */
+static void render_update(struct jbuf *b, h2o_req_t *req, const struct catalog *c,
+                          const struct ask *a, const struct update *u, int64_t now)
+{
+    jbuf_raw(b, "{", 1);
+    jbuf_key(b, "kind", true);
+    jbuf_str(b, update_kind_name(u->kind));
+    jbuf_key(b, "mac", false);
+    jbuf_str(b, a->macs);
+    jbuf_key(b, "model", false);
+    jbuf_str(b, a->model);
+    jbuf_key(b, "current_version", false);
+    jbuf_str(b, a->version);
+    jbuf_key(b, "version", false);
+    jbuf_str(b, u->version);
+    if (u->kind != UPDATE_NONE) {
+        jbuf_key(b, "size", false);
+        if (u->size)
+            jbuf_u64(b, u->size);
+        else
+            jbuf_str(b, NULL);
+        put_opt_hex(b, "sha256", u->sha256);
+    }
+    if (u->kind == UPDATE_TARGETED)
+        put_targeted(b, req, c, u, now);
+    else if (u->kind != UPDATE_NONE)
+        put_release(b, req, u);
+    jbuf_cstr(b, "}\n");
+}
+
+static void record_checkin(h2o_req_t *req, const struct ask *a, const struct update *u)
+{
+    struct event e = {.kind = EVENT_CHECKIN, .mac = a->mac, .model = a->model,
+                      .version = a->version, .offered = u->version, .update_kind = u->kind};
+    char peer[SERVER_PEER_MAX];
+
+    server_peer(req, peer);
+    e.client = peer;
+    events_record(&e);
+    if (u->kind == UPDATE_TARGETED || u->kind == UPDATE_ROLLBACK)
+        srvlog(SRVLOG_INFO, u->kind == UPDATE_TARGETED ? "targeted_offer" : "rollback_offer",
+               a->macs, "model=%s from=%s to=%s client=%s", a->model, a->version, u->version,
+               peer);
+}
+
+static int update_answer(h2o_req_t *req, uint64_t mac)
+{
+    const struct snapshot *s;
+    struct update u;
+    struct ask a = {.mac = mac};
+    struct jbuf *b;
+    int64_t now;
+
+    if (!server_method_is(req, "GET") && !server_method_is(req, "HEAD"))
+        return method_not_allowed(req, "GET, HEAD");
+    if (read_query(req, &a) < 0)
+        return 0;
+    mac_format(mac, a.macs);
+    s = server_snapshot();
+    now = isotime_now();
+    decide_update(s->cat, mac, a.model, &a.v, now, &u);
+    b = server_scratch();
+    render_update(b, req, s->cat, &a, &u, now);
+    record_checkin(req, &a, &u);
+    if (b->overflow)
+        return send_error(req, 500, "Internal Server Error", NULL, "answer too large");
+    return send_json(req, 200, "OK", b);
+}
+
+/* Checks one member of a status report; sends the 400 and returns -1 when it is bad. */
+static int status_member(h2o_req_t *req, const char *key, json_t *v, const char **out)
+{
+    if (!json_is_string(v))
+        return send_error(req, 400, "Bad Request", key, "expected a string"), -1;
+    if (strcmp(key, "detail") == 0 && json_string_length(v) > DETAIL_MAX)
+        return send_error(req, 400, "Bad Request", key, "longer than 1024 bytes"), -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* Reads {"version","status","detail"}; every member is checked, unknown ones refused. */
+static int read_status(h2o_req_t *req, json_t *root, struct event *e)
+{
+    struct version v;
+    struct fw_err err;
+    const char *key, *status = NULL;
+    json_t *val;
+
+    json_object_foreach(root, key, val) {
+        const char **slot = strcmp(key, "version") == 0  ? &e->version
+                            : strcmp(key, "status") == 0 ? &status
+                            : strcmp(key, "detail") == 0 ? &e->detail
+                                                          : NULL;
+
+        if (!slot)
+            return send_error(req, 400, "Bad Request", key,
+                              "unknown member; expected version, status, detail"), -1;
+        if (!(slot == &e->detail && json_is_null(val)) &&
+            status_member(req, key, val, slot) < 0)
+            return -1;
+    }
+    if (!e->version || version_parse(e->version, &v, &err) < 0)
+        return send_error(req, 400, "Bad Request", "version",
+                          e->version ? err.msg : "missing; expected the running firmware"), -1;
+    if (!status || (e->status = events_status_index(status)) < 0)
+        return send_error(req, 400, "Bad Request", "status",
+                          "expected one of Idle, DownloadScheduled, Downloading, "
+                          "DownloadPaused, Downloaded, DownloadFailed, SignatureVerified, "
+                          "InvalidSignature, InstallScheduled, Installing, InstallRebooting, "
+                          "Installed, InstallationFailed, InstallVerificationFailed, "
+                          "RolledBack"), -1;
+    return 0;
+}
+
+static bool status_is_failure(int idx)
+{
+    const char *n = events_status_names[idx];
+
+    return strstr(n, "Failed") || strcmp(n, "InvalidSignature") == 0 ||
+           strcmp(n, "RolledBack") == 0;
+}
+
+static int status_report(h2o_req_t *req, uint64_t mac)
+{
+    struct event e = {.kind = EVENT_STATUS, .mac = mac};
+    char macs[MAC_STR_LEN], peer[SERVER_PEER_MAX];
+    json_error_t jerr;
+    json_t *root = NULL;
+    int rc = 0;
+
+    if (!server_method_is(req, "POST"))
+        return method_not_allowed(req, "POST");
+    if (req->entity.len > STATUS_BODY_MAX)
+        return send_error(req, 413, "Payload Too Large", NULL, "body larger than 4096 bytes");
+    root = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len,
+                      JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(root)) {
+        rc = send_error(req, 400, "Bad Request", "body", "expected a JSON object");
+        goto out;
+    }
+    if (read_status(req, root, &e) < 0)
+        goto out;
+    mac_format(mac, macs);
+    server_peer(req, peer);
+    e.client = peer;
+    events_record(&e);
+    srvlog(status_is_failure(e.status) ? SRVLOG_WARN : SRVLOG_DEBUG, "device_status", macs,
+           "version=%s status=%s detail=%s", e.version, events_status_names[e.status],
+           e.detail ? e.detail : "");
+    struct jbuf *b = server_scratch();
+
+    jbuf_cstr(b, "{\"accepted\":true}\n");
+    rc = send_json(req, 202, "Accepted", b);
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* /api/v1/devices/{mac}/{update|status} */
+static int device_route(h2o_req_t *req, const char *p, size_t n)
+{
+    const char *slash = memchr(p, '/', n);
+    char raw[MAC_ARG_MAX];
+    struct fw_err err;
+    uint64_t mac;
+
+    if (!slash)
+        return send_error(req, 404, "Not Found", NULL, "no such endpoint");
+    if (url_decode(p, (size_t)(slash - p), raw, sizeof(raw)) < 0)
+        return send_error(req, 400, "Bad Request", "mac", "too long or badly escaped");
+    if (mac_parse(raw, &mac, &err) < 0)
+        return send_error(req, 400, "Bad Request", "mac", err.msg);
+    n -= (size_t)(slash - p);
+    if (path_is(slash, n, "/update"))
+        return update_answer(req, mac);
+    if (path_is(slash, n, "/status"))
+        return status_report(req, mac);
+    return send_error(req, 404, "Not Found", NULL, "no such endpoint");
+}
+
+static int manifest(h2o_req_t *req)
+{
+    const struct snapshot *s = server_snapshot();
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ETAG, NULL, s->manifest_etag,
+                   strlen(s->manifest_etag));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-cache"));
+    if (i >= 0 && h2o_memis(req->headers.entries[i].value.base, req->headers.entries[i].value.len,
+                            s->manifest_etag, strlen(s->manifest_etag)))
+        return server_send(req, 304, "Not Modified", JSON_TYPE, "", 0);
+    return server_send(req, 200, "OK", JSON_TYPE, s->manifest, s->manifest_len);
+}
+
+static int metrics_page(h2o_req_t *req)
+{
+    struct jbuf *b = server_scratch();
+
+    metrics_render(b, server_snapshot(), isotime_now());
+    return server_send(req, 200, "OK", "text/plain; version=0.0.4", b->p ? b->p : "", b->len);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    const char *p = req->path.base;
+    size_t n = server_path_len(req);
+    bool get = server_method_is(req, "GET") || server_method_is(req, "HEAD");
+
+    (void)self;
+    if (n > strlen(DEVICES_PREFIX) && memcmp(p, DEVICES_PREFIX, strlen(DEVICES_PREFIX)) == 0)
+        return device_route(req, p + strlen(DEVICES_PREFIX), n - strlen(DEVICES_PREFIX));
+    if (!path_is(p, n, "/healthz") && !path_is(p, n, "/manifest.json") &&
+        !path_is(p, n, "/metrics"))
+        return send_error(req, 404, "Not Found", NULL, "no such endpoint");
+    if (!get)
+        return method_not_allowed(req, "GET, HEAD");
+    if (path_is(p, n, "/healthz"))
+        return server_send(req, 200, "OK", "text/plain", "ok\n", 3);
+    if (path_is(p, n, "/manifest.json"))
+        return manifest(req);
+    return metrics_page(req);
+}
+
+h2o_pathconf_t *routes_register(h2o_hostconf_t *host)
+{
+    h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+
+    h->on_req = on_req;
+    return pc;
+}

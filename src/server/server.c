@@ -1,0 +1,372 @@
+/* server.c: `fwhub serve`: h2o configuration, one event loop per thread, startup and shutdown. */
+#include "serve.h"
+
+#include <limits.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "cli/cli.h"
+#include "events.h"
+#include "listen.h"
+#include "metrics.h"
+#include "options.h"
+#include "server.h"
+#include "srvlog.h"
+#include "token.h"
+#include "watch.h"
+
+#define ANSWER_MAX (4 * 1024 * 1024)
+#define LOOP_TICK_MS 250
+#define ENTITY_MAX (64 * 1024)
+
+/* One event loop: its thread, h2o context and listening sockets. */
+struct loop_thread {
+    size_t idx;
+    pthread_t tid;
+    h2o_evloop_t *loop;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept;
+    int fds[OPTIONS_LISTEN_MAX];
+    h2o_socket_t *socks[OPTIONS_LISTEN_MAX];
+    size_t n_fds;
+    long shutdown_timeout;
+};
+
+struct server_settings server_settings;
+
+static h2o_globalconf_t globalconf;
+static SSL_CTX *ssl_ctx;
+static atomic_bool stopping;
+static _Thread_local struct snapshot *held;
+static _Thread_local struct jbuf scratch;
+
+const struct snapshot *server_snapshot(void)
+{
+    if (!held || held->generation != snapshot_generation()) {
+        snapshot_release(held);
+        held = snapshot_acquire();
+    }
+    return held;
+}
+
+struct jbuf *server_scratch(void)
+{
+    jbuf_reset(&scratch);
+    return &scratch;
+}
+
+size_t server_path_len(const h2o_req_t *req)
+{
+    return req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+}
+
+bool server_method_is(h2o_req_t *req, const char *m)
+{
+    return h2o_memis(req->method.base, req->method.len, m, strlen(m));
+}
+
+void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+
+    if (len == 0 || getnameinfo((struct sockaddr *)&ss, len, buf, SERVER_PEER_MAX, NULL, 0,
+                                NI_NUMERICHOST) != 0)
+        snprintf(buf, SERVER_PEER_MAX, "-");
+}
+
+int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype,
+                const char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    h2o_iovec_t buf = h2o_strdup(&req->pool, body, len);
+    bool bodiless = status == 304 || server_method_is(req, "HEAD");
+
+    req->res.status = status;
+    req->res.reason = reason;
+    req->res.content_length = status == 304 ? SIZE_MAX : len;
+    if (status != 304)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
+                       strlen(ctype));
+    h2o_start_response(req, &generator);
+    h2o_send(req, &buf, bodiless ? 0 : 1, H2O_SEND_STATE_FINAL);
+    return 0;
+}
+
+/* A Host header is used in URLs only when it looks like one: name or address, port. */
+static bool host_ok(h2o_iovec_t h)
+{
+    if (h.len == 0 || h.len > 255)
+        return false;
+    for (size_t i = 0; i < h.len; i++) {
+        char c = h.base[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+            return false;
+    }
+    return true;
+}
+
+size_t server_base_url(h2o_req_t *req, char out[SERVER_URL_MAX])
+{
+    int n;
+
+    if (server_settings.public_url)
+        n = snprintf(out, SERVER_URL_MAX, "%s", server_settings.public_url);
+    else if (host_ok(req->authority))
+        n = snprintf(out, SERVER_URL_MAX, "%.*s://%.*s", (int)req->scheme->name.len,
+                     req->scheme->name.base, (int)req->authority.len, req->authority.base);
+    else
+        n = snprintf(out, SERVER_URL_MAX, "%.*s://localhost", (int)req->scheme->name.len,
+                     req->scheme->name.base);
+    return n < 0 ? 0 : (size_t)n < SERVER_URL_MAX ? (size_t)n : SERVER_URL_MAX - 1;
+}
+
+/* Called by h2o when a request is done: metrics, and the access log when enabled. */
+static void on_log(h2o_logger_t *self, h2o_req_t *req)
+{
+    struct timeval now;
+    size_t n = req->path.base ? server_path_len(req) : 0;
+    uint64_t usec;
+    char peer[SERVER_PEER_MAX];
+
+    (void)self;
+    gettimeofday(&now, NULL);
+    usec = (uint64_t)((now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000000 +
+                      (now.tv_usec - req->timestamps.request_begin_at.tv_usec));
+    metrics_request(metrics_route_of(req->path.base, n), req->res.status, usec,
+                    req->bytes_sent);
+    if (!server_settings.access_log)
+        return;
+    server_peer(req, peer);
+    srvlog(SRVLOG_INFO, "access", peer, "%.*s %.*s %d %zu %.3fms", (int)req->method.len,
+           req->method.base, (int)n, req->path.base, req->res.status, req->bytes_sent,
+           (double)usec / 1000.0);
+}
+
+static void configure(void)
+{
+    h2o_hostconf_t *host;
+    h2o_pathconf_t *pcs[3];
+
+    h2o_config_init(&globalconf);
+    globalconf.server_name = h2o_iovec_init(H2O_STRLIT("fwhub"));
+    globalconf.max_request_entity_size = ENTITY_MAX;
+    host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    /* the longer prefixes first, "/" last */
+    downloads_register(host, pcs);
+    pcs[2] = routes_register(host);
+    for (size_t i = 0; i < 3; i++)
+        h2o_create_logger(pcs[i], sizeof(h2o_logger_t))->log_access = on_log;
+}
+
+static int tls_setup(const char *cert, const char *key, struct fw_err *err)
+{
+    unsigned long e;
+
+    SSL_load_error_strings();
+    SSL_library_init();
+    ssl_ctx = SSL_CTX_new(TLS_server_method());
+    if (!ssl_ctx)
+        return fw_fail(err, "cannot create a TLS context");
+    SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ssl_ctx) != 1) {
+        e = ERR_get_error();
+        return fw_fail(err, "cannot use %s and %s: %s", cert, key, ERR_reason_error_string(e));
+    }
+    h2o_ssl_register_alpn_protocols(ssl_ctx, h2o_http2_alpn_protocols);
+    return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    struct loop_thread *t = listener->data;
+    h2o_socket_t *sock;
+
+    if (err || !(sock = h2o_evloop_socket_accept(listener)))
+        return;
+    h2o_accept(&t->accept, sock);
+}
+
+static bool connections_left(h2o_context_t *ctx)
+{
+    return !h2o_linklist_is_empty(&ctx->http1._conns) ||
+           !h2o_linklist_is_empty(&ctx->http2._conns);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stops accepting, then runs the loop until the requests in flight are done. */
+static void drain(struct loop_thread *t)
+{
+    int64_t deadline = mono_ms() + t->shutdown_timeout * 1000;
+
+    for (size_t i = 0; i < t->n_fds; i++) {
+        h2o_socket_read_stop(t->socks[i]);
+        h2o_socket_close(t->socks[i]);
+    }
+    h2o_context_request_shutdown(&t->ctx);
+    while (connections_left(&t->ctx) && mono_ms() < deadline)
+        h2o_evloop_run(t->loop, 100);
+    if (connections_left(&t->ctx))
+        srvlog(SRVLOG_WARN, "shutdown_timeout", "-", "loop %zu: connections still open after %lds",
+               t->idx, t->shutdown_timeout);
+}
+
+static void *loop_main(void *arg)
+{
+    struct loop_thread *t = arg;
+
+    metrics_bind_thread(t->idx);
+    jbuf_init(&scratch, ANSWER_MAX);
+    h2o_context_init(&t->ctx, t->loop, &globalconf);
+    t->accept.ctx = &t->ctx;
+    t->accept.hosts = globalconf.hosts;
+    t->accept.ssl_ctx = ssl_ctx;
+    for (size_t i = 0; i < t->n_fds; i++) {
+        t->socks[i] = h2o_evloop_socket_create(t->loop, t->fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        t->socks[i]->data = t;
+        h2o_socket_read_start(t->socks[i], on_accept);
+    }
+    while (!atomic_load(&stopping)) {
+        h2o_evloop_run(t->loop, LOOP_TICK_MS);
+        (void)server_snapshot(); /* an idle loop lets go of an old snapshot too */
+    }
+    drain(t);
+    snapshot_release(held);
+    held = NULL;
+    jbuf_free(&scratch);
+    return NULL;
+}
+
+/* Opens every listening socket of every loop (the first fixes a port 0). */
+static int open_listeners(const struct serve_options *o, struct loop_thread *loops,
+                          struct fw_err *err)
+{
+    struct listen_addr addrs[OPTIONS_LISTEN_MAX];
+
+    for (size_t k = 0; k < o->n_listen; k++)
+        if (listen_resolve(o->listen[k], &addrs[k], err) < 0)
+            return -1;
+    for (long i = 0; i < o->threads; i++)
+        for (size_t k = 0; k < o->n_listen; k++) {
+            int fd = listen_open(&addrs[k], err);
+
+            if (fd < 0)
+                return -1;
+            loops[i].fds[loops[i].n_fds++] = fd;
+        }
+    for (size_t k = 0; k < o->n_listen; k++)
+        srvlog(SRVLOG_INFO, "listening", addrs[k].text, "%s://%s with %ld event loops",
+               ssl_ctx ? "https" : "http", addrs[k].text, o->threads);
+    return 0;
+}
+
+/* Starts the loops; returns how many run. */
+static long start_loops(const struct serve_options *o, struct loop_thread *loops)
+{
+    for (long i = 0; i < o->threads; i++) {
+        loops[i].idx = (size_t)i;
+        loops[i].shutdown_timeout = o->shutdown_timeout;
+        loops[i].loop = h2o_evloop_create();
+        if (pthread_create(&loops[i].tid, NULL, loop_main, &loops[i]) != 0) {
+            srvlog(SRVLOG_ERROR, "thread_failed", "-", "cannot start event loop %ld", i);
+            return i;
+        }
+    }
+    return o->threads;
+}
+
+/* Everything before the first request: settings, secret, catalog, TLS, sockets. */
+static int prepare(const struct serve_options *o, struct loop_thread *loops, struct fw_err *err)
+{
+    static char repo[PATH_MAX];
+
+    if (!realpath(o->repo, repo))
+        return fw_fail(err, "%s: not a repository folder", o->repo);
+    server_settings.repo = repo;
+    server_settings.public_url = o->public_url;
+    server_settings.token_ttl = o->token_ttl;
+    server_settings.access_log = o->access_log;
+    if (metrics_init((size_t)o->threads) < 0)
+        return fw_fail(err, "out of memory");
+    if (token_init(repo, o->token_secret_file, err) < 0 ||
+        snapshot_init(repo, o->public_url, err) < 0)
+        return -1;
+    if (o->tls_cert && tls_setup(o->tls_cert, o->tls_key, err) < 0)
+        return -1;
+    configure();
+    return open_listeners(o, loops, err);
+}
+
+static int run(struct serve_options *o)
+{
+    struct loop_thread *loops = calloc((size_t)o->threads, sizeof(*loops));
+    struct fw_err err = {{0}};
+    int rc = 1, sig;
+    long started;
+
+    srvlog_set_debug(o->debug);
+    watch_block_signals();
+    if (!loops || prepare(o, loops, &err) < 0) {
+        srvlog(SRVLOG_ERROR, "start_failed", o->repo, "%s", loops ? err.msg : "out of memory");
+        goto out;
+    }
+    started = start_loops(o, loops);
+    sig = started == o->threads ? watch_run(server_settings.repo, o->poll_interval) : -1;
+    atomic_store(&stopping, true);
+    for (long i = 0; i < started; i++)
+        pthread_join(loops[i].tid, NULL);
+    events_flush();
+    snapshot_shutdown();
+    rc = sig > 0 ? 0 : 1;
+    srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
+out:
+    free(loops);
+    return rc;
+}
+
+int serve_main(int argc, char **argv)
+{
+    const char *env = getenv("FWHUB_REPO");
+    struct serve_options o = {.repo = env && env[0] ? env : "."};
+    int rc = options_parse(argc, argv, &o);
+
+    if (rc == OPTIONS_EXIT_OK)
+        return 0;
+    if (rc != OPTIONS_RUN)
+        return 2;
+    return run(&o);
+}
+
+int serve_command(struct cli *cli, int argc, char **argv)
+{
+    struct serve_options o = {.repo = cli->repo};
+    int rc = options_parse(argc, argv, &o);
+
+    if (rc == OPTIONS_EXIT_OK)
+        return 0;
+    if (rc != OPTIONS_RUN)
+        return 2;
+    return run(&o);
+}

@@ -1,0 +1,45 @@
+/* snapshot.h: the catalog shared by all server threads, swapped atomically on reload. */
+#ifndef FWHUB_SNAPSHOT_H
+#define FWHUB_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/catalog.h"
+#include "core/error.h"
+
+/* One loaded repository and what is prepared from it. Immutable once published; freed
+ * when the last reference goes. */
+struct snapshot {
+    atomic_long refs;
+    uint64_t generation;
+    struct catalog *cat;
+    char *manifest; /* the body of GET /manifest.json */
+    size_t manifest_len;
+    char manifest_etag[24]; /* "\"<16 hex digits>\"" */
+};
+
+/* Loads repo for the first time (strict: any error fails). public_url, when not NULL,
+ * makes the local URLs of /manifest.json absolute. Problems are logged. Returns 0 or -1. */
+int snapshot_init(const char *repo, const char *public_url, struct fw_err *err) FW_NODISCARD;
+
+/* Loads the repository again and publishes it. On failure the current snapshot stays,
+ * every problem is logged and -1 is returned. why names the trigger for the log. Called
+ * from one thread only (the server's main thread). */
+int snapshot_reload(const char *why);
+
+/* A new reference to the current snapshot; never NULL after snapshot_init. */
+struct snapshot *snapshot_acquire(void);
+
+/* Drops a reference; the last one frees the snapshot. NULL is ignored. */
+void snapshot_release(struct snapshot *s);
+
+/* Increases at each successful reload; a thread compares it with the generation of the
+ * snapshot it holds (an atomic load, no lock). */
+uint64_t snapshot_generation(void);
+
+/* Releases the published snapshot at exit. */
+void snapshot_shutdown(void);
+
+#endif
