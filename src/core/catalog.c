@@ -142,7 +142,8 @@ static const char *const RELEASE_KEYS[] = {
 struct loader {
     struct catalog *c;
     const char *repo;
-    int repo_fd; /* O_PATH, for checking images without leaving the repository */
+    int repo_fd;     /* O_PATH, for checking images without leaving the repository */
+    int targeted_fd; /* targeted/, for opening its files by name */
     int flags;
     int64_t now;
     struct problems *pr;
@@ -446,15 +447,15 @@ static int load_target_file(struct worker *w, const char *rel, bool is_link)
     int rc;
 
     if (is_link) {
-        if (fs_resolve_inside(ld->repo, rel, full, sizeof(full), &err) < 0) {
+        /* a symlink may stay inside the repository; it is resolved and checked */
+        if (fs_resolve_inside(ld->repo, rel, full, sizeof(full), &err) < 0 ||
+            fs_read_file(full, TARGET_FILE_MAX, &text, &len, &err) < 0) {
             problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
             return 0;
         }
-    } else if (fs_join(full, sizeof(full), ld->repo, rel) < 0) {
-        problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "path too long");
-        return 0;
-    }
-    if (fs_read_file(full, TARGET_FILE_MAX, &text, &len, &err) < 0) {
+    } else if (fs_read_at(ld->targeted_fd, rel + strlen("targeted/"), O_NOFOLLOW,
+                          TARGET_FILE_MAX, &text, &len, &err) < 0) {
+        /* O_NOFOLLOW: an entry swapped for a symlink since the listing is refused */
         problems_add(&w->pr, SEV_ERROR, rel, 0, 0, "", "%s", err.msg);
         return 0;
     }
@@ -496,6 +497,11 @@ static int list_targets(struct loader *ld, struct ptrvec *names)
             problems_add(ld->pr, SEV_ERROR, "targeted", 0, 0, "", "cannot read the folder: %s",
                          strerror(errno));
         return 0;
+    }
+    ld->targeted_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (ld->targeted_fd < 0) {
+        closedir(d);
+        return -1;
     }
     while ((de = readdir(d))) {
         bool maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
@@ -578,6 +584,9 @@ static int load_targets(struct loader *ld, struct fw_err *err)
     for (size_t i = 0; i < names.n; i++)
         free(names.v[i]);
     free(names.v);
+    if (ld->targeted_fd >= 0)
+        close(ld->targeted_fd);
+    ld->targeted_fd = -1;
     return rc < 0 ? fw_fail(err, "out of memory reading targeted/") : 0;
 }
 
@@ -705,7 +714,7 @@ static void scan_firmware(struct loader *ld)
 int catalog_load(const char *repo, int flags, int64_t now, struct catalog **out,
                  struct problems *pr, struct fw_err *err)
 {
-    struct loader ld = {.repo = repo, .repo_fd = -1, .flags = flags, .now = now, .pr = pr};
+    struct loader ld = {.repo = repo, .repo_fd = -1, .targeted_fd = -1, .flags = flags, .now = now, .pr = pr};
     size_t errors_before = pr->errors;
     struct stat st;
 

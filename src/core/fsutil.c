@@ -175,9 +175,10 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 
 /* Opens path for reading and checks that it is a regular file. O_NONBLOCK keeps a FIFO
  * from blocking the open until it is refused; regular files ignore the flag. */
-static int open_regular(const char *path, struct stat *st, struct fw_err *err)
+static int open_regular_at(int dirfd, const char *path, int flags, struct stat *st,
+                           struct fw_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
 
     if (fd < 0)
         return fw_fail(err, "cannot read %s: %s", path, strerror(errno));
@@ -192,6 +193,11 @@ static int open_regular(const char *path, struct stat *st, struct fw_err *err)
         return -1;
     }
     return fd;
+}
+
+static int open_regular(const char *path, struct stat *st, struct fw_err *err)
+{
+    return open_regular_at(AT_FDCWD, path, 0, st, err);
 }
 
 static int copy_stream(int in, int out, const char *src, const char *dst, struct fw_err *err)
@@ -304,6 +310,12 @@ static int read_bounded(int fd, size_t hint, size_t max, char **out, size_t *len
 
 int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct fw_err *err)
 {
+    return fs_read_at(AT_FDCWD, path, 0, max, out, len, err);
+}
+
+int fs_read_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+               struct fw_err *err)
+{
     struct stat st;
     int rc;
     int fd;
@@ -311,7 +323,7 @@ int fs_read_file(const char *path, size_t max, char **out, size_t *len, struct f
     /* Keeps max + 2 (the growth byte and the NUL) from wrapping around. */
     if (max > SIZE_MAX - 2)
         max = SIZE_MAX - 2;
-    fd = open_regular(path, &st, err);
+    fd = open_regular_at(dirfd, path, flags, &st, err);
     if (fd < 0)
         return -1;
     if ((unsigned long long)st.st_size > max) {

@@ -31,6 +31,11 @@ int fs_copy_atomic(const char *src, const char *dst, mode_t mode, struct fw_err 
 int fs_read_file(const char *path, size_t max, char **out, size_t *len,
                  struct fw_err *err) FW_NODISCARD;
 
+/* As fs_read_file, for path relative to the directory dirfd (or AT_FDCWD), opened with
+ * the extra open flags (O_NOFOLLOW, say). Messages name path as given. */
+int fs_read_at(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+               struct fw_err *err) FW_NODISCARD;
+
 /* Creates dir and its missing parents (mode 0755), like mkdir -p; each new directory is
  * fsynced into its parent. An existing directory is fine; a file in the way is not. */
 int fs_mkdirs(const char *dir, struct fw_err *err) FW_NODISCARD;
