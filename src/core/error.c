@@ -32,3 +32,20 @@ int fw_context(struct fw_err *e, const char *fmt, ...)
     snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
     return -1;
 }
+
+const char *fw_quote(const char *s, char buf[FW_QUOTE_LEN])
+{
+    size_t i;
+
+    for (i = 0; s[i] && i < FW_QUOTE_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    if (s[i]) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}

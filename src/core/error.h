@@ -23,4 +23,12 @@ int fw_fail(struct fw_err *e, const char *fmt, ...) FW_PRINTF(2, 3);
  * The root cause stays at the end. Returns -1. */
 int fw_context(struct fw_err *e, const char *fmt, ...) FW_PRINTF(2, 3);
 
+#define FW_QUOTE_MAX 40
+#define FW_QUOTE_LEN (FW_QUOTE_MAX + 4)
+
+/* Copies outside input s into buf for an error message: at most FW_QUOTE_MAX bytes, then
+ * "..."; control and non-ASCII bytes shown as '?', so that hostile input can neither flood
+ * nor forge a log line. Returns buf. */
+const char *fw_quote(const char *s, char buf[FW_QUOTE_LEN]);
+
 #endif

@@ -18,8 +18,6 @@
 #define SCAN_MAX 64
 
 /* How much of a refused input an error message repeats. */
-#define QUOTE_MAX 40
-#define QUOTE_LEN (QUOTE_MAX + 4)
 
 #define SECS_PER_DAY 86400
 
@@ -39,28 +37,9 @@ struct fields {
 struct ctx {
     const char *s;
     const char *p;
-    char q[QUOTE_LEN];
+    char q[FW_QUOTE_LEN];
     struct fw_err *err;
 };
-
-/* Copies s for an error message: at most QUOTE_MAX bytes, control and non-ASCII bytes shown
- * as '?', so that a hostile input can neither flood nor forge a log line. */
-static const char *quote(const char *s, char buf[QUOTE_LEN])
-{
-    size_t i;
-
-    for (i = 0; s[i] && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
 
 static bool is_digit(char c)
 {
@@ -268,7 +247,7 @@ int isotime_parse(const char *s, int64_t *out, struct fw_err *err)
 
     if (!s || !*s)
         return fw_fail(err, "empty time: " FORM);
-    quote(s, c.q);
+    fw_quote(s, c.q);
     if (strnlen(s, SCAN_MAX + 1) > SCAN_MAX)
         return fw_fail(err, "\"%s\" is not an ISO 8601 time: longer than %d characters", c.q,
                        SCAN_MAX);

@@ -14,29 +14,8 @@
 #define SCAN_MAX 64
 
 /* How much of a refused input an error message repeats. */
-#define QUOTE_MAX 40
-#define QUOTE_LEN (QUOTE_MAX + 4)
 
 #define MAC_MASK 0xFFFFFFFFFFFFULL
-
-/* Copies s for an error message: at most QUOTE_MAX bytes, control and non-ASCII bytes shown
- * as '?', so that a hostile input can neither flood nor forge a log line. */
-static const char *quote(const char *s, char buf[QUOTE_LEN])
-{
-    size_t i;
-
-    for (i = 0; s[i] && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
 
 static int hex_value(char c)
 {
@@ -136,7 +115,7 @@ static bool layout_fits(const char *s, size_t len, char *why, size_t whylen)
 int mac_parse(const char *s, uint64_t *out, struct fw_err *err)
 {
     char why[256];
-    char q[QUOTE_LEN];
+    char q[FW_QUOTE_LEN];
     uint64_t mac = 0;
     size_t len;
 
@@ -145,7 +124,7 @@ int mac_parse(const char *s, uint64_t *out, struct fw_err *err)
 
     len = strnlen(s, SCAN_MAX);
     if (!layout_fits(s, len, why, sizeof(why)))
-        return fw_fail(err, "\"%s\" is not a MAC address: %s", quote(s, q), why);
+        return fw_fail(err, "\"%s\" is not a MAC address: %s", fw_quote(s, q), why);
 
     for (size_t i = 0; i < len; i++)
         if (!is_separator(s[i]))
@@ -154,10 +133,10 @@ int mac_parse(const char *s, uint64_t *out, struct fw_err *err)
     /* Neither value can name one device: all-zero is what unset hardware reports, and
      * broadcast addresses every station at once. */
     if (mac == 0)
-        return fw_fail(err, "\"%s\" is not a device MAC address: it is all zeros", quote(s, q));
+        return fw_fail(err, "\"%s\" is not a device MAC address: it is all zeros", fw_quote(s, q));
     if (mac == MAC_MASK)
         return fw_fail(err, "\"%s\" is not a device MAC address: it is the broadcast address",
-                       quote(s, q));
+                       fw_quote(s, q));
 
     *out = mac;
     return 0;

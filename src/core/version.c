@@ -12,34 +12,13 @@
 #define PATH_SCAN_MAX 4096
 
 /* How much of a refused input an error message repeats. */
-#define QUOTE_MAX 40
-#define QUOTE_LEN (QUOTE_MAX + 4)
 
 /* What the parsing helpers share: the input, its quoted form for messages, the error. */
 struct ctx {
     const char *s;
-    char q[QUOTE_LEN];
+    char q[FW_QUOTE_LEN];
     struct fw_err *err;
 };
-
-/* Copies s for an error message: at most QUOTE_MAX bytes, control and non-ASCII bytes shown
- * as '?', so that a hostile input can neither flood nor forge a log line. */
-static const char *quote(const char *s, char buf[QUOTE_LEN])
-{
-    size_t i;
-
-    for (i = 0; s[i] && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
 
 static bool is_digit(char c)
 {
@@ -146,7 +125,7 @@ int version_parse(const char *s, struct version *v, struct fw_err *err)
 
     if (!s || !*s)
         return fw_fail(err, "empty version: " FORM);
-    quote(s, c.q);
+    fw_quote(s, c.q);
     if (strnlen(s, VERSION_MAX_LEN + 1) > VERSION_MAX_LEN)
         return fw_fail(err, "\"%s\" is not a version: longer than %d characters", c.q,
                        VERSION_MAX_LEN);
@@ -407,7 +386,7 @@ static int write_version(const struct version *v, char *out, size_t outlen, cons
 int version_from_filename(const char *name, char *out, size_t outlen, struct fw_err *err)
 {
     char raw[VERSION_MAX_LEN + 1];
-    char q[QUOTE_LEN];
+    char q[FW_QUOTE_LEN];
     struct version v;
     const char *base;
     const char *end;
@@ -416,12 +395,12 @@ int version_from_filename(const char *name, char *out, size_t outlen, struct fw_
     if (!name || !*name)
         return fw_fail(err, "empty file name: " NAME_FORM);
     if (strnlen(name, PATH_SCAN_MAX + 1) > PATH_SCAN_MAX)
-        return fw_fail(err, "\"%s\" is longer than %d characters", quote(name, q), PATH_SCAN_MAX);
+        return fw_fail(err, "\"%s\" is longer than %d characters", fw_quote(name, q), PATH_SCAN_MAX);
 
     /* Directories name models ("EVSEPARKER_V2_GEN2/"), not versions. */
     base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    quote(base, q);
+    fw_quote(base, q);
     end = stem_end(base);
     start = find_version(base, end);
     if (!start)
