@@ -29,7 +29,7 @@ CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -fstack-protector-st
 LDFLAGS := $(SANFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread
 
-LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c)
+LIB_SRC := $(wildcard src/core/*.c src/crypto/*.c src/store/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -76,14 +76,41 @@ run: deps
 	@$(MAKE) --no-print-directory $(FWHUB)
 	@FWHUB=$(FWHUB) scripts/demo.sh
 
-bench: deps
+bench:
+	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog
-	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  BENCH   %s\n' $@
 	@$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LIB) $(LDLIBS)
+
+# libFuzzer targets: clang compiles the library sources again, with coverage and sanitizers,
+# into build/fuzz/ (libfwhub.a is gcc's). `make fuzz SECONDS=N` runs each for N seconds.
+SECONDS ?= 10
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Isrc \
+               -fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+.SECONDARY: $(FUZZ_OBJ)
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@printf '  FUZZCC  %s\n' $<
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	@printf '  FUZZ    %s\n' $@
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(PKG_LIBS) -lpthread
+
+.PHONY: fuzz
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 
 format-check:
 	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
@@ -92,3 +119,4 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(FUZZ_OBJ:.o=.d)

@@ -7,3 +7,6 @@ dir=$(mktemp -d /tmp/fwhub-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 echo "== catalog load: $N targets (bench/catalog.c) =="
 "$BUILD/bench/catalog" "$N" "$dir/repo"
+echo
+echo "== serving: update answers and downloads, fwhub beside nginx (bench/serve.sh) =="
+FWHUB=${FWHUB:-$BUILD/fwhub} sh bench/serve.sh

@@ -1,11 +1,14 @@
 #!/bin/sh
-# demo.sh: what `make run` shows until the server exists: the fwhub command line on a
-# copy of examples/repo (the copy is thrown away afterwards).
+# demo.sh: what `make run` does: a fresh copy of examples/repo under build/demo/, a short tour
+# of the command line on it, then `fwhub serve` on 127.0.0.1:8080 (FWHUB_DEMO_LISTEN) until
+# Ctrl-C.
 set -eu
 cd "$(dirname "$0")/.."
 FWHUB=${FWHUB:-build/fwhub}
-REPO=$(mktemp -d "${TMPDIR:-/tmp}/fwhub-demo.XXXXXX")
-trap 'rm -rf "$REPO"' EXIT
+LISTEN=${FWHUB_DEMO_LISTEN:-127.0.0.1:8080}
+REPO=build/demo/repo
+rm -rf "$REPO"
+mkdir -p "$REPO"
 cp -R examples/repo/. "$REPO"
 
 # step ARGS...: shows the command, runs it on the copy, and shows a failing status.
@@ -16,9 +19,18 @@ step() {
     [ "$rc" -eq 0 ] || printf '(exit status %s)\n' "$rc"
 }
 
-echo "fwhub demo on a copy of examples/repo"
+echo "fwhub demo on $REPO (a copy of examples/repo)"
 step release list
 step target list --all
-step target show AB:CD:EF:12:34:56
 step validate --check-expiry
-step cleanup --expired --dry-run
+
+cat <<EOT
+
+Starting fwhub serve on http://$LISTEN — try, in another terminal:
+  curl 'http://$LISTEN/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSEPARKER_V2_GEN2&version=10.2.0'
+  curl 'http://$LISTEN/api/v1/devices/30-ae-a4-07-0d-64/update?model=EVSEPARKER_V2_GEN2&version=10.1.0'
+  curl 'http://$LISTEN/manifest.json'
+  curl 'http://$LISTEN/metrics'
+Ctrl-C stops it.
+EOT
+exec "$FWHUB" serve --repo "$REPO" --listen "$LISTEN"

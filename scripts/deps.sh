@@ -2,6 +2,11 @@
 # deps.sh: installs the Debian packages fwhub needs to build and test, when missing.
 set -eu
 PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev libh2o-evloop-dev curl"
+# `deps.sh bench` adds what the benchmarks compare against
+[ "${1:-}" = bench ] && PKGS="$PKGS wrk nginx-light"
+# `deps.sh fuzz` adds clang and its libFuzzer runtime, for `make fuzz` only
+FUZZ_PKGS="clang libclang-rt-14-dev"
+[ "${1:-}" = fuzz ] && PKGS="$PKGS $FUZZ_PKGS"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -13,6 +13,7 @@ struct command {
 static const struct command commands[] = {
     {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
     {"validate", cmd_validate}, {"cleanup", cmd_cleanup},     {"serve", serve_command},
+    {"audit", cmd_audit},       {"report", cmd_report},
 };
 
 static const char usage[] =
@@ -27,6 +28,9 @@ static const char usage[] =
     "  devices import|list              known devices (devices.csv)\n"
     "  validate [--check-expiry]        check every file of the repository\n"
     "  cleanup [--expired] [--superseded]  archive targets no longer needed\n"
+    "  audit [verify]                   the audit trail, and the check of its hash chain\n"
+    "  report                           targets, releases, follow-ups, patterns\n"
+    "  serve [--listen HOST:PORT]       answer devices over HTTP (see 'fwhub serve --help')\n"
     "\n"
     "Options:\n"
     "  --repo DIR     the repository (default: $FWHUB_REPO, else the current directory);\n"
@@ -35,6 +39,24 @@ static const char usage[] =
     "  --version      fwhub's version\n"
     "\n"
     "Exit status: 0 success, 1 failure (or problems found), 2 wrong usage.\n";
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* "target, release, ..." from the command table, so messages never forget a command. */
+static const char *command_names(char buf[256])
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t k = 0; k < N_COMMANDS; k++) {
+        int n = snprintf(buf + used, 256 - used, "%s%s", k ? ", " : "", commands[k].name);
+
+        if (n < 0 || (size_t)n >= 256 - used)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}
 
 /* Reads the options before the command; returns the index of the command, or -1 with
  * *rc set when fwhub is done. */
@@ -81,14 +103,14 @@ int main(int argc, char **argv)
 {
     const char *env = getenv("FWHUB_REPO");
     struct cli cli = {env && env[0] ? env : ".", ""};
+    char names[256];
     int rc = CLI_OK;
     int i = global_options(&cli, argc, argv, &rc);
 
     if (i < 0)
         return rc;
     if (i >= argc)
-        return cli_usage(&cli, "missing command: expected one of target, release, devices, "
-                               "validate, cleanup");
+        return cli_usage(&cli, "missing command: expected one of %s", command_names(names));
     if (strcmp(argv[i], "help") == 0 && i + 1 == argc) {
         fputs(usage, stdout);
         return CLI_OK;
@@ -98,20 +120,18 @@ int main(int argc, char **argv)
         char help[] = "--help";
         char *args[] = {argv[i + 1], help, NULL};
 
-        for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+        for (size_t k = 0; k < N_COMMANDS; k++)
             if (strcmp(commands[k].name, argv[i + 1]) == 0) {
                 cli.cmd = commands[k].name;
                 return commands[k].run(&cli, 2, args);
             }
         return cli_usage(&cli, "help: %s: unknown command", argv[i + 1]);
     }
-    for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+    for (size_t k = 0; k < N_COMMANDS; k++)
         if (strcmp(commands[k].name, argv[i]) == 0) {
             cli.cmd = commands[k].name;
             return commands[k].run(&cli, argc - i, argv + i);
         }
-    return cli_usage(&cli,
-                     "%s: unknown command; expected one of target, release, devices, "
-                     "validate, cleanup",
-                     argv[i]);
+    return cli_usage(&cli, "%s: unknown command; expected one of %s", argv[i],
+                     command_names(names));
 }

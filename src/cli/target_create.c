@@ -460,10 +460,9 @@ static json_t *build_device(const struct create *cr)
 
     cli_format_size(cr->size, size, sizeof(size));
     snprintf(checksum, sizeof(checksum), "sha256:%s", cr->sha256);
-    if (given)
-        snprintf(changelog, sizeof(changelog), "%s", given);
-    else
-        snprintf(changelog, sizeof(changelog), "TARGETED FIX for %s", TEXT(cr, OPT_ISSUE));
+    /* the changelog is public (update answers, the portal): it never names the ticket */
+    snprintf(changelog, sizeof(changelog), "%s",
+             given ? given : "TARGETED FIX: a build made for this device.");
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:{s:s, s:s}, s:{s:b, s:s}, "
                      "s:I}",
                      "model", TEXT(cr, OPT_MODEL), "latest_version", TEXT(cr, OPT_VERSION), "url",
@@ -674,6 +673,11 @@ static int create_target(const struct cli *cli, const struct catalog *c, struct 
         rc = write_files(cli, cr, text, len, archived, sizeof(archived));
     if (rc == CLI_OK)
         report(cr, archived);
+    if (rc == CLI_OK)
+        rc = cli_audit(cli, archived[0] ? "target.replaced" : "target.created", cr->mac,
+                       TEXT(cr, OPT_VERSION), "%s: model %s, ticket %s, expires %s%s%s",
+                       cr->json_rel, TEXT(cr, OPT_MODEL), TEXT(cr, OPT_ISSUE), cr->expires,
+                       archived[0] ? "; the previous target is in " : "", archived);
 
 out:
     free(text);

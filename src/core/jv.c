@@ -82,6 +82,17 @@ static struct jv *new_value(struct parser *p, enum jv_type t)
 
 static int parse_value(struct parser *p, struct jv **out);
 
+/* Names the byte at p->i: itself when printable ASCII, else its code, since a message
+ * must stay UTF-8 (a byte order mark or a stray Latin-1 byte would not be). */
+static int unexpected(struct parser *p)
+{
+    unsigned char c = (unsigned char)p->s[p->i];
+
+    if (c > 0x20 && c < 0x7f)
+        return fail(p, "unexpected character '%c'; expected a value", c);
+    return fail(p, "unexpected byte 0x%02X; expected a value", c);
+}
+
 static int hex4(struct parser *p, size_t at, unsigned *out)
 {
     unsigned v = 0;
@@ -168,8 +179,11 @@ static int escape(struct parser *p, char *o, size_t *olen)
         p->i++;
         return 0;
     }
-    if (p->s[p->i] != 'u')
+    if (p->s[p->i] != 'u' && p->s[p->i] > 0x20 && p->s[p->i] < 0x7f)
         return fail(p, "invalid escape \\%c", p->s[p->i]);
+    if (p->s[p->i] != 'u') /* a message stays UTF-8: other bytes are named by code */
+        return fail(p, "invalid escape: byte 0x%02X after a backslash",
+                    (unsigned char)p->s[p->i]);
     if (hex4(p, p->i + 1, &cp) < 0)
         return -1;
     p->i += 5;
@@ -304,7 +318,9 @@ static int parse_number(struct parser *p, struct jv **out)
         v->u.d = strtod(buf, &end);
     else
         v->u.i = strtoll(buf, &end, 10);
-    if (errno == ERANGE || (real && !isfinite(v->u.d)))
+    /* strtod also says ERANGE when a tiny real rounds to 0 or a subnormal: that is valid
+     * JSON (jansson takes it), so only an overflow to infinity is refused */
+    if ((!real && errno == ERANGE) || (real && !isfinite(v->u.d)))
         return fail(p, "number %s is out of range", buf);
     *out = v;
     return 0;
@@ -315,10 +331,23 @@ static int literal(struct parser *p, const char *word, enum jv_type t, struct jv
     size_t n = strlen(word);
 
     if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0)
-        return fail(p, "unexpected character '%c'; expected a value", p->s[p->i]);
+        return unexpected(p);
     p->i += n;
     *out = new_value(p, t);
     return *out ? 0 : -1;
+}
+
+/* How many bytes of the UTF-8 string s, at most max, quote it without cutting a character
+ * in two (which would leave the message invalid UTF-8). */
+static int excerpt(const char *s, int max)
+{
+    int n = (int)strnlen(s, (size_t)max);
+
+    if (s[n] == '\0')
+        return n;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
 }
 
 static int cmp_member(const void *a, const void *b)
@@ -371,11 +400,13 @@ static int parse_object(struct parser *p, struct jv *v)
         for (size_t k = base; k < p->sp && p->sp - base <= 64; k += 2)
             if (strcmp(((struct jv *)p->stack[k])->u.str.s, key->u.str.s) == 0) {
                 *p = at;
-                return fail(p, "duplicate key \"%.60s\" in an object", key->u.str.s);
+                return fail(p, "duplicate key \"%.*s\" in an object", excerpt(key->u.str.s, 60),
+                            key->u.str.s);
             }
         skip_ws(p);
         if (p->i >= p->len || p->s[p->i] != ':')
-            return fail(p, "expected ':' after the key \"%.40s\"", key->u.str.s);
+            return fail(p, "expected ':' after the key \"%.*s\"", excerpt(key->u.str.s, 40),
+                        key->u.str.s);
         p->i++;
         if (parse_value(p, &val) < 0 || push(p, key) < 0 || push(p, val) < 0)
             return -1;
@@ -399,7 +430,7 @@ static int parse_object(struct parser *p, struct jv *v)
     p->sp = base;
     dup = n > 32 ? duplicate_key(m, n) : NULL;
     if (dup)
-        return fail(p, "duplicate key \"%.60s\" in an object", dup);
+        return fail(p, "duplicate key \"%.*s\" in an object", excerpt(dup, 60), dup);
     p->i++;
     v->u.obj.members = m;
     v->u.obj.n = n;
@@ -476,7 +507,7 @@ static int parse_value(struct parser *p, struct jv **out)
     default:
         if (p->s[p->i] == '-' || (p->s[p->i] >= '0' && p->s[p->i] <= '9'))
             return parse_number(p, out);
-        return fail(p, "unexpected character '%c'; expected a value", p->s[p->i]);
+        return unexpected(p);
     }
 }
 

@@ -1,4 +1,4 @@
-/* downloads.c: guards in front of h2o's file handler: safe paths only, tokens for targeted images. */
+/* downloads.c: guards before h2o's file handler: safe paths only, tokens for targeted images. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +12,8 @@
 #include "srvlog.h"
 #include "token.h"
 
-#define REL_MAX 1024
-#define GENERAL_PREFIX "/firmware/"
+#define REL_MAX         1024
+#define GENERAL_PREFIX  "/firmware/"
 #define TARGETED_PREFIX "/targeted/firmware/"
 
 struct guard {

@@ -6,10 +6,21 @@
 #include "metrics.h"
 
 const char *const events_status_names[] = {
-    "Idle",          "DownloadScheduled", "Downloading",        "DownloadPaused",
-    "Downloaded",    "DownloadFailed",    "SignatureVerified",  "InvalidSignature",
-    "InstallScheduled", "Installing",     "InstallRebooting",   "Installed",
-    "InstallationFailed", "InstallVerificationFailed", "RolledBack",
+    "Idle",
+    "DownloadScheduled",
+    "Downloading",
+    "DownloadPaused",
+    "Downloaded",
+    "DownloadFailed",
+    "SignatureVerified",
+    "InvalidSignature",
+    "InstallScheduled",
+    "Installing",
+    "InstallRebooting",
+    "Installed",
+    "InstallationFailed",
+    "InstallVerificationFailed",
+    "RolledBack",
 };
 const size_t events_status_count = sizeof(events_status_names) / sizeof(events_status_names[0]);
 

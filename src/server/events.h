@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 enum event_kind {
-    EVENT_CHECKIN,            /* an update answer was given */
-    EVENT_STATUS,             /* a device reported a firmware status */
-    EVENT_DOWNLOAD_TARGETED,  /* a targeted image was handed out with a valid token */
-    EVENT_DOWNLOAD_REFUSED,   /* a targeted download without a valid token */
+    EVENT_CHECKIN,           /* an update answer was given */
+    EVENT_STATUS,            /* a device reported a firmware status */
+    EVENT_DOWNLOAD_TARGETED, /* a targeted image was handed out with a valid token */
+    EVENT_DOWNLOAD_REFUSED,  /* a targeted download without a valid token */
     EVENT_KIND_COUNT,
 };
 
@@ -18,13 +18,13 @@ struct event {
     enum event_kind kind;
     uint64_t mac;
     const char *model;
-    const char *version;     /* the device's version (check-in, status) */
-    const char *offered;     /* check-in: the version offered, or NULL */
-    int update_kind;         /* check-in: enum update_kind */
-    int status;              /* status: index into events_status_names */
-    const char *detail;      /* status: the device's text; refused: the reason */
-    const char *path;        /* downloads */
-    const char *client;      /* client address */
+    const char *version; /* the device's version (check-in, status) */
+    const char *offered; /* check-in: the version offered, or NULL */
+    int update_kind;     /* check-in: enum update_kind */
+    int status;          /* status: index into events_status_names */
+    const char *detail;  /* status: the device's text; refused: the reason */
+    const char *path;    /* downloads */
+    const char *client;  /* client address */
 };
 
 /* The status names a device may report: OCPP 2.0.1 firmware states and RolledBack. */

@@ -38,8 +38,7 @@ int listen_resolve(const char *spec, struct listen_addr *a, struct fw_err *err)
     const char *colon = strrchr(spec, ':');
     const char *h = spec;
     size_t hlen = colon ? (size_t)(colon - spec) : 0;
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int rc;
 

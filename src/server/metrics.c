@@ -10,18 +10,18 @@
 #include "core/decide.h"
 #include "events.h"
 
-#define STATUS_MIN 100
-#define STATUS_SLOTS 500 /* 100..599 */
-#define N_BUCKETS 16
-#define N_KINDS 4
+#define STATUS_MIN     100
+#define STATUS_SLOTS   500 /* 100..599 */
+#define N_BUCKETS      16
+#define N_KINDS        4
 #define N_STATUS_NAMES 32
 
 typedef atomic_uint_fast64_t counter;
 
 /* Upper bounds of the latency buckets, in microseconds. */
 static const uint64_t bucket_usec[N_BUCKETS] = {
-    100,    250,    500,    1000,    2500,    5000,    10000,   25000,
-    50000,  100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+    100,   250,    500,    1000,   2500,    5000,    10000,   25000,
+    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
@@ -29,7 +29,10 @@ static const char *const route_names[ROUTE_COUNT] = {
 };
 
 static const char *const event_names[EVENT_KIND_COUNT] = {
-    "checkin", "status", "download_targeted", "download_refused",
+    "checkin",
+    "status",
+    "download_targeted",
+    "download_refused",
 };
 
 struct shard {
@@ -84,8 +87,7 @@ static bool starts(const char *path, size_t len, const char *prefix)
 enum metrics_route metrics_route_of(const char *path, size_t len)
 {
     if (starts(path, len, "/api/v1/devices/"))
-        return len >= 7 && memcmp(path + len - 7, "/update", 7) == 0 ? ROUTE_UPDATE
-                                                                      : ROUTE_STATUS;
+        return len >= 7 && memcmp(path + len - 7, "/update", 7) == 0 ? ROUTE_UPDATE : ROUTE_STATUS;
     if (starts(path, len, "/firmware/"))
         return ROUTE_FIRMWARE;
     if (starts(path, len, "/targeted/firmware/"))
@@ -195,13 +197,15 @@ static void render_latency(struct jbuf *b)
                 line(b, "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                      route_names[r], (double)bucket_usec[k] / 1e6, (unsigned long long)cum);
             else
-                line(b, "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-                        "%llu\n", route_names[r], (unsigned long long)cum);
+                line(b,
+                     "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                     "%llu\n",
+                     route_names[r], (unsigned long long)cum);
         }
         line(b, "fwhub_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
              (double)TOTAL(usec_sum[r]) / 1e6);
-        line(b, "fwhub_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-             route_names[r], (unsigned long long)cum);
+        line(b, "fwhub_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+             (unsigned long long)cum);
     }
 }
 
@@ -242,10 +246,11 @@ static void render_catalog(struct jbuf *b, const struct snapshot *s, int64_t now
     line(b, "# TYPE fwhub_catalog_releases gauge\nfwhub_catalog_releases %zu\n", releases);
     line(b, "# TYPE fwhub_catalog_generation gauge\nfwhub_catalog_generation %llu\n",
          (unsigned long long)s->generation);
-    line(b, "# HELP fwhub_catalog_reloads_total Catalog reloads, by result.\n"
-            "# TYPE fwhub_catalog_reloads_total counter\n"
-            "fwhub_catalog_reloads_total{result=\"ok\"} %llu\n"
-            "fwhub_catalog_reloads_total{result=\"failed\"} %llu\n",
+    line(b,
+         "# HELP fwhub_catalog_reloads_total Catalog reloads, by result.\n"
+         "# TYPE fwhub_catalog_reloads_total counter\n"
+         "fwhub_catalog_reloads_total{result=\"ok\"} %llu\n"
+         "fwhub_catalog_reloads_total{result=\"failed\"} %llu\n",
          (unsigned long long)get(&reloads_ok), (unsigned long long)get(&reloads_failed));
 }
 

@@ -37,8 +37,18 @@ static const char usage[] =
     "  -h, --help              this text\n";
 
 enum {
-    OPT_REPO = 0x100, OPT_LISTEN, OPT_THREADS, OPT_PUBLIC_URL, OPT_TOKEN_TTL, OPT_SECRET,
-    OPT_TLS_CERT, OPT_TLS_KEY, OPT_ACCESS_LOG, OPT_POLL, OPT_SHUTDOWN, OPT_DEBUG,
+    OPT_REPO = 0x100,
+    OPT_LISTEN,
+    OPT_THREADS,
+    OPT_PUBLIC_URL,
+    OPT_TOKEN_TTL,
+    OPT_SECRET,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_ACCESS_LOG,
+    OPT_POLL,
+    OPT_SHUTDOWN,
+    OPT_DEBUG,
 };
 
 static const struct option longopts[] = {
@@ -92,10 +102,11 @@ static int check_url(struct serve_options *o, const char *url)
     static char buf[1024];
     size_t n = strlen(url);
 
-    if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
-        n >= sizeof(buf) || strpbrk(url, " \"\\<>?#"))
+    if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) || n >= sizeof(buf) ||
+        strpbrk(url, " \"\\<>?#"))
         return bad("--public-url: %s: expected http://HOST[:PORT][/PATH], at most 1023 "
-                   "characters", url);
+                   "characters",
+                   url);
     memcpy(buf, url, n + 1);
     while (n > 8 && buf[n - 1] == '/')
         buf[--n] = '\0';

@@ -13,12 +13,12 @@
 #include "srvlog.h"
 #include "token.h"
 
-#define DEVICES_PREFIX "/api/v1/devices/"
-#define MODEL_MAX 128
-#define MAC_ARG_MAX 64
+#define DEVICES_PREFIX  "/api/v1/devices/"
+#define MODEL_MAX       128
+#define MAC_ARG_MAX     64
 #define STATUS_BODY_MAX 4096
-#define DETAIL_MAX 1024
-#define JSON_TYPE "application/json"
+#define DETAIL_MAX      1024
+#define JSON_TYPE       "application/json"
 
 static bool path_is(const char *p, size_t n, const char *want)
 {
@@ -149,10 +149,12 @@ static int read_query(h2o_req_t *req, struct ask *a)
         return send_error(req, 400, "Bad Request", "model", "missing; expected ?model=M"), -1;
     if (url_decode(raw, len, a->model, sizeof(a->model)) < 0 || !model_ok(a->model))
         return send_error(req, 400, "Bad Request", "model",
-                          "expected 1 to 128 letters, digits, '_', '-' or '.'"), -1;
+                          "expected 1 to 128 letters, digits, '_', '-' or '.'"),
+               -1;
     if (!query_param(req, "version", &raw, &len))
         return send_error(req, 400, "Bad Request", "version",
-                          "missing; expected &version=V, the running firmware"), -1;
+                          "missing; expected &version=V, the running firmware"),
+               -1;
     if (url_decode(raw, len, a->version, sizeof(a->version)) < 0)
         return send_error(req, 400, "Bad Request", "version", "too long or badly escaped"), -1;
     if (version_parse(a->version, &a->v, &err) < 0) {
@@ -162,12 +164,44 @@ static int read_query(h2o_req_t *req, struct ask *a)
     return 0;
 }
 
+#define TOKEN_CACHE 64
+#define TOKEN_STEP  60
+
+/* Tokens issued by this thread, by MAC: an HMAC per answer would halve the rate of
+ * targeted answers, and a device asking again within a minute gets the same token. */
+struct token_slot {
+    uint64_t mac;
+    int64_t exp;
+    char path[TOKEN_PATH_MAX + 1];
+    char tok[TOKEN_STR_MAX];
+};
+static _Thread_local struct token_slot token_cache[TOKEN_CACHE];
+
+/* A token for mac and path valid until exp. NULL when it cannot be made. */
+static const char *cached_token(uint64_t mac, const char *path, size_t len, int64_t exp)
+{
+    struct token_slot *s = &token_cache[mac % TOKEN_CACHE];
+
+    if (s->mac == mac && s->exp == exp && strlen(s->path) == len && memcmp(s->path, path, len) == 0)
+        return s->tok;
+    if (len > TOKEN_PATH_MAX || token_make(mac, path, len, exp, s->tok) < 0) {
+        s->mac = 0;
+        return NULL;
+    }
+    s->mac = mac;
+    s->exp = exp;
+    memcpy(s->path, path, len);
+    s->path[len] = '\0';
+    return s->tok;
+}
+
 /* A URL a device can fetch: local images under the base URL (with a token for targeted
  * ones), others (a CDN) as written. */
 static void put_url(struct jbuf *b, h2o_req_t *req, const char *url, const char *file,
                     uint64_t token_mac, int64_t token_exp)
 {
-    char rel[1024], base[SERVER_URL_MAX], tok[TOKEN_STR_MAX];
+    char rel[1024], base[SERVER_URL_MAX];
+    const char *tok;
     struct jbuf path;
     size_t blen;
 
@@ -185,7 +219,8 @@ static void put_url(struct jbuf *b, h2o_req_t *req, const char *url, const char 
     jbuf_raw(b, base, blen); /* checked characters only: see server_base_url */
     if (!path.overflow)
         jbuf_raw(b, path.p, path.len);
-    if (token_mac && !path.overflow && token_make(token_mac, path.p, path.len, token_exp, tok) == 0) {
+    tok = token_mac && !path.overflow ? cached_token(token_mac, path.p, path.len, token_exp) : NULL;
+    if (tok) {
         jbuf_cstr(b, "?token=");
         jbuf_cstr(b, tok);
     }
@@ -240,9 +275,8 @@ static void put_expiry(struct jbuf *b, const struct target *t)
 static void put_rollback(struct jbuf *b, h2o_req_t *req, const struct catalog *c,
                          const struct target_device *fix)
 {
-    const struct release *r = fix->rollback_version
-                                  ? catalog_release(c, fix->model, fix->rollback_version)
-                                  : NULL;
+    const struct release *r =
+        fix->rollback_version ? catalog_release(c, fix->model, fix->rollback_version) : NULL;
 
     jbuf_key(b, "rollback", false);
     if (!fix->rollback_version) {
@@ -268,7 +302,8 @@ static void put_targeted(struct jbuf *b, h2o_req_t *req, const struct catalog *c
 {
     const struct target_device *fix = u->fix;
     char iso[ISOTIME_STR_LEN];
-    int64_t exp = now + server_settings.token_ttl;
+    /* rounded up to the minute, so that answers within a minute share a token */
+    int64_t exp = ((now + server_settings.token_ttl) / TOKEN_STEP + 1) * TOKEN_STEP;
 
     jbuf_key(b, "url", false);
     put_url(b, req, u->url, fix->file, u->target->mac, exp);
@@ -344,17 +379,22 @@ static void render_update(struct jbuf *b, h2o_req_t *req, const struct catalog *
 
 static void record_checkin(h2o_req_t *req, const struct ask *a, const struct update *u)
 {
-    struct event e = {.kind = EVENT_CHECKIN, .mac = a->mac, .model = a->model,
-                      .version = a->version, .offered = u->version, .update_kind = u->kind};
+    struct event e = {.kind = EVENT_CHECKIN,
+                      .mac = a->mac,
+                      .model = a->model,
+                      .version = a->version,
+                      .offered = u->version,
+                      .update_kind = u->kind};
     char peer[SERVER_PEER_MAX];
 
     server_peer(req, peer);
     e.client = peer;
     events_record(&e);
+    /* debug only: at fleet rates a line per offer would cost more than the answer; the
+     * event store will keep every targeted access */
     if (u->kind == UPDATE_TARGETED || u->kind == UPDATE_ROLLBACK)
-        srvlog(SRVLOG_INFO, u->kind == UPDATE_TARGETED ? "targeted_offer" : "rollback_offer",
-               a->macs, "model=%s from=%s to=%s client=%s", a->model, a->version, u->version,
-               peer);
+        srvlog(SRVLOG_DEBUG, u->kind == UPDATE_TARGETED ? "targeted_offer" : "rollback_offer",
+               a->macs, "model=%s from=%s to=%s client=%s", a->model, a->version, u->version, peer);
 }
 
 static int update_answer(h2o_req_t *req, uint64_t mac)
@@ -400,29 +440,32 @@ static int read_status(h2o_req_t *req, json_t *root, struct event *e)
     const char *key, *status = NULL;
     json_t *val;
 
-    json_object_foreach(root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         const char **slot = strcmp(key, "version") == 0  ? &e->version
                             : strcmp(key, "status") == 0 ? &status
                             : strcmp(key, "detail") == 0 ? &e->detail
-                                                          : NULL;
+                                                         : NULL;
 
         if (!slot)
             return send_error(req, 400, "Bad Request", key,
-                              "unknown member; expected version, status, detail"), -1;
-        if (!(slot == &e->detail && json_is_null(val)) &&
-            status_member(req, key, val, slot) < 0)
+                              "unknown member; expected version, status, detail"),
+                   -1;
+        if (!(slot == &e->detail && json_is_null(val)) && status_member(req, key, val, slot) < 0)
             return -1;
     }
     if (!e->version || version_parse(e->version, &v, &err) < 0)
         return send_error(req, 400, "Bad Request", "version",
-                          e->version ? err.msg : "missing; expected the running firmware"), -1;
+                          e->version ? err.msg : "missing; expected the running firmware"),
+               -1;
     if (!status || (e->status = events_status_index(status)) < 0)
         return send_error(req, 400, "Bad Request", "status",
                           "expected one of Idle, DownloadScheduled, Downloading, "
                           "DownloadPaused, Downloaded, DownloadFailed, SignatureVerified, "
                           "InvalidSignature, InstallScheduled, Installing, InstallRebooting, "
                           "Installed, InstallationFailed, InstallVerificationFailed, "
-                          "RolledBack"), -1;
+                          "RolledBack"),
+               -1;
     return 0;
 }
 

@@ -11,7 +11,7 @@
 #include "jbuf.h"
 #include "snapshot.h"
 
-#define SERVER_URL_MAX 2048
+#define SERVER_URL_MAX  2048
 #define SERVER_PEER_MAX 64
 
 /* Settings of the running server, fixed after start. */
@@ -36,8 +36,8 @@ void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX]);
 
 /* Sends status with body (len bytes) and the given Content-Type; HEAD gets no body.
  * The body is copied. Returns 0 (a handler's "handled"). */
-int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype,
-                const char *body, size_t len);
+int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype, const char *body,
+                size_t len);
 
 /* The base of absolute URLs for this request: --public-url, else scheme and Host.
  * Returns the length written into out[SERVER_URL_MAX]. */

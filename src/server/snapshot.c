@@ -12,7 +12,7 @@
 #include "jbuf.h"
 #include "srvlog.h"
 
-#define URL_MAX 4096
+#define URL_MAX             4096
 #define PROBLEMS_LOGGED_MAX 200
 
 static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -105,8 +105,8 @@ static void log_problems(const struct problems *pr)
         const struct problem *p = &pr->v[i];
 
         problem_format(p, line, sizeof(line));
-        srvlog(p->sev == SEV_ERROR ? SRVLOG_ERROR : SRVLOG_WARN, "catalog_problem", p->file,
-               "%s", line);
+        srvlog(p->sev == SEV_ERROR ? SRVLOG_ERROR : SRVLOG_WARN, "catalog_problem", p->file, "%s",
+               line);
     }
     if (pr->n > shown || pr->dropped)
         srvlog(SRVLOG_WARN, "catalog_problem", repo_dir, "%zu more findings not shown",

@@ -33,8 +33,7 @@ static void flatten(char *s, size_t from, size_t to)
             s[i] = ' ';
 }
 
-void srvlog(enum srvlog_level level, const char *event, const char *subject, const char *fmt,
-            ...)
+void srvlog(enum srvlog_level level, const char *event, const char *subject, const char *fmt, ...)
 {
     char line[LINE_MAX_LEN];
     char now[ISOTIME_STR_LEN];

@@ -15,7 +15,7 @@ void srvlog_set_debug(bool on);
  * event is a fixed, documented name (docs/api.md lists them); subject is one word (a MAC,
  * a file, a client address; "-" when NULL or empty); detail is free text, newlines are
  * replaced by spaces. Lines longer than 4 KiB are cut. */
-void srvlog(enum srvlog_level level, const char *event, const char *subject, const char *fmt,
-            ...) FW_PRINTF(4, 5);
+void srvlog(enum srvlog_level level, const char *event, const char *subject, const char *fmt, ...)
+    FW_PRINTF(4, 5);
 
 #endif

@@ -16,9 +16,9 @@
 #include "core/mac.h"
 #include "srvlog.h"
 
-#define KEY_LEN 32
-#define KEY_MIN 16
-#define KEY_MAX 4096
+#define KEY_LEN     32
+#define KEY_MIN     16
+#define KEY_MAX     4096
 #define MAC_B64_LEN 43 /* 32 bytes in base64url without padding */
 
 static unsigned char key[KEY_MAX];
@@ -92,8 +92,7 @@ int token_init(const char *repo, const char *secret_file, struct fw_err *err)
 
 static void b64url(const unsigned char *in, size_t n, char *out)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t o = 0;
 
     for (size_t i = 0; i < n; i += 3) {
@@ -115,8 +114,7 @@ static void b64url(const unsigned char *in, size_t n, char *out)
 }
 
 /* The HMAC in base64url into out[MAC_B64_LEN + 1]. */
-static int sign(uint64_t mac, const char *path, size_t path_len, const char *expiry,
-                char *out)
+static int sign(uint64_t mac, const char *path, size_t path_len, const char *expiry, char *out)
 {
     char msg[MAC_STR_LEN + TOKEN_PATH_MAX + 32];
     char macs[MAC_STR_LEN];
@@ -151,8 +149,8 @@ int token_make(uint64_t mac, const char *path, size_t path_len, int64_t expiry,
     return 0;
 }
 
-enum token_verdict token_check(uint64_t mac, const char *path, size_t path_len,
-                               const char *tok, size_t tok_len, int64_t now)
+enum token_verdict token_check(uint64_t mac, const char *path, size_t path_len, const char *tok,
+                               size_t tok_len, int64_t now)
 {
     char exp[24];
     char sig[MAC_B64_LEN + 1];

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 
-#define TOKEN_STR_MAX 80 /* "<expiry>.<43 base64url characters>" and NUL, with room */
+#define TOKEN_STR_MAX  80 /* "<expiry>.<43 base64url characters>" and NUL, with room */
 #define TOKEN_PATH_MAX 1024
 
 /* Loads the secret: from secret_file when not NULL (at least 16 bytes), else from
@@ -27,8 +27,8 @@ enum token_verdict { TOKEN_OK, TOKEN_MALFORMED, TOKEN_BAD_MAC, TOKEN_EXPIRED };
 
 /* Checks tok (tok_len bytes) for mac and path at time now: the MAC is compared in
  * constant time, the expiry only after the MAC matched. */
-enum token_verdict token_check(uint64_t mac, const char *path, size_t path_len,
-                               const char *tok, size_t tok_len, int64_t now);
+enum token_verdict token_check(uint64_t mac, const char *path, size_t path_len, const char *tok,
+                               size_t tok_len, int64_t now);
 
 const char *token_verdict_name(enum token_verdict v);
 

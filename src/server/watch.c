@@ -19,8 +19,8 @@
 #include "srvlog.h"
 
 #define SETTLE_MS 150 /* quiet time after the last inotify event before looking */
-#define WATCH_MASK                                                                           \
-    (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |      \
+#define WATCH_MASK                                                                                 \
+    (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |            \
      IN_DELETE_SELF | IN_MOVE_SELF)
 
 static sigset_t watched;
@@ -150,8 +150,8 @@ int watch_run(const char *repo, long poll_interval)
         return -1;
     }
     if (ifd < 0)
-        srvlog(SRVLOG_WARN, "inotify_unavailable", repo, "%s; polling every %lds",
-               strerror(errno), poll_interval);
+        srvlog(SRVLOG_WARN, "inotify_unavailable", repo, "%s; polling every %lds", strerror(errno),
+               poll_interval);
     add_watches(ifd, repo);
     while (sig != SIGTERM && sig != SIGINT) {
         struct pollfd pf[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};

@@ -202,4 +202,15 @@ expect_in "and says there is nothing" "$ERR" "nothing to archive"
 fw validate --check-expiry
 expect_rc "the repository stays valid" 0
 
+# the default changelog is public: it must not carry the ticket ---------------------------------
+image "$TMP/src/fix3.bin" 4000
+fw target create --mac $MAC1 --issue SUPPORT-SECRET-4242 --version 10.2.1-c3 --model $V2 \
+    --firmware "$TMP/src/fix3.bin"
+expect_rc "create without --changelog exits 0" 0
+fw target show $MAC1 --json
+expect_in "the target keeps its ticket" "$OUT" "SUPPORT-SECRET-4242"
+changelog=$(printf '%s' "$OUT" | grep '"changelog"')
+expect_in "a default changelog is written" "$changelog" "TARGETED FIX"
+expect_not_in "the default changelog does not name the ticket" "$changelog" "SUPPORT-SECRET"
+
 done_testing
