@@ -39,7 +39,8 @@ static void put(const char *path, const char *text, size_t len)
 
 static void generate(const char *dir, long n)
 {
-    static const char zeros[64] = "0000000000000000000000000000000000000000000000000000000000000000";
+    static const char zeros[64] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
     char path[4096], json[4096], mac[MAC_STR_LEN], macfile[MAC_STR_LEN];
     FILE *csv;
 
@@ -69,7 +70,8 @@ static void generate(const char *dir, long n)
         snprintf(path, sizeof(path), "%s/targeted/firmware/%s/EVSE_10_2_1_custom.bin", dir,
                  macfile);
         put(path, "image", 5);
-        len = snprintf(json, sizeof(json),
+        len = snprintf(
+            json, sizeof(json),
             "{\n  \"customer_info\": {\n    \"mac_address\": \"%s\",\n"
             "    \"device_serial\": \"EVSE-%08ld\",\n    \"customer_name\": \"Customer %ld\",\n"
             "    \"issue_ticket\": \"SUPPORT-2024-%ld\",\n"
@@ -86,7 +88,8 @@ static void generate(const char *dir, long n)
             "for reported high readings\",\n        \"Increased GFCI test timeout for this "
             "specific hardware batch\"\n      ],\n"
             "      \"rollback_info\": {\n        \"stable_version\": \"10.2.0\",\n"
-            "        \"stable_url\": \"https://example.com/firmware/EV2/EVSE_10_2_0.bin\"\n      },\n"
+            "        \"stable_url\": \"https://example.com/firmware/EV2/EVSE_10_2_0.bin\"\n      "
+            "},\n"
             "      \"security\": {\n        \"signed\": true,\n"
             "        \"checksum\": \"sha256:%.64s\"\n      }\n    }\n  ],\n"
             "  \"instructions\": {\n    \"installation\": [\n"
@@ -94,7 +97,8 @@ static void generate(const char *dir, long n)
             "      \"2. Ensure device is connected to power and not actively charging\",\n"
             "      \"3. Initiate OTA update through the app\",\n"
             "      \"4. Wait for automatic reboot and verification\",\n"
-            "      \"5. Test the specific functionality that was reported as problematic\"\n    ],\n"
+            "      \"5. Test the specific functionality that was reported as problematic\"\n    "
+            "],\n"
             "    \"verification\": [\n      \"Check that relay switching is now consistent\",\n"
             "      \"Verify temperature readings are within expected range\",\n"
             "      \"Test GFCI functionality with longer timeout\"\n    ],\n"

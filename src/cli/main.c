@@ -12,7 +12,7 @@ struct command {
 
 static const struct command commands[] = {
     {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
-    {"validate", cmd_validate}, {"cleanup", cmd_cleanup},     {"serve", serve_command},
+    {"validate", cmd_validate}, {"cleanup", cmd_cleanup}, {"serve", serve_command},
     {"audit", cmd_audit},       {"report", cmd_report},
 };
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define BLOCK_MIN (64 * 1024)
-#define ALIGN 16
+#define ALIGN     16
 
 struct arena_block {
     struct arena_block *next;

@@ -1,4 +1,5 @@
-/* arena.h: a region allocator; everything in a catalog snapshot lives in one and is freed at once. */
+/* arena.h: a region allocator; everything in a catalog snapshot lives in one and is freed at once.
+ */
 #ifndef FWHUB_ARENA_H
 #define FWHUB_ARENA_H
 
@@ -8,7 +9,7 @@ struct arena_block;
 
 struct arena {
     struct arena_block *head;
-    size_t used_bytes; /* bytes handed out, for memory accounting */
+    size_t used_bytes;     /* bytes handed out, for memory accounting */
     size_t reserved_bytes; /* bytes obtained from malloc */
 };
 

@@ -6,10 +6,10 @@
 
 #include "error.h"
 
-/* stat()s repo/rel (dirfd: an O_PATH descriptor of repo, or -1 to open it here), following symlinks only while they stay inside repo. Uses Linux's
- * openat2(RESOLVE_BENEATH), one path walk; on kernels without it, falls back to resolving
- * both paths with realpath. Returns 0, or -1 with errno set (EXDEV: rel leads outside the
- * repository; ENOENT: missing) and a message naming rel. */
+/* stat()s repo/rel (dirfd: an O_PATH descriptor of repo, or -1 to open it here), following symlinks
+ * only while they stay inside repo. Uses Linux's openat2(RESOLVE_BENEATH), one path walk; on
+ * kernels without it, falls back to resolving both paths with realpath. Returns 0, or -1 with errno
+ * set (EXDEV: rel leads outside the repository; ENOENT: missing) and a message naming rel. */
 int fs_stat_beneath(int dirfd, const char *repo, const char *rel, struct stat *st,
                     struct fw_err *err) FW_NODISCARD;
 

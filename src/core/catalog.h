@@ -13,7 +13,7 @@
 #include "version.h"
 
 #define MANIFEST_FILE_MAX (64 * 1024 * 1024)
-#define DEVICES_FILE_MAX (256 * 1024 * 1024)
+#define DEVICES_FILE_MAX  (256 * 1024 * 1024)
 
 /* A general release of one model (manifest.json firmware_versions[]). */
 struct release {

@@ -11,14 +11,14 @@ enum update_kind { UPDATE_NONE, UPDATE_GENERAL, UPDATE_TARGETED, UPDATE_ROLLBACK
 /* What a device should install. Pointers point into the snapshot. */
 struct update {
     enum update_kind kind;
-    const struct target *target;        /* TARGETED, ROLLBACK; also NONE/GENERAL when the
-                                           device has a target that was not offered */
-    const struct target_device *fix;    /* TARGETED, ROLLBACK */
-    const struct release *release;      /* GENERAL; ROLLBACK when the stable release is
-                                           in the manifest */
-    const char *version;                /* the version to install (NULL for NONE) */
+    const struct target *target;     /* TARGETED, ROLLBACK; also NONE/GENERAL when the
+                                        device has a target that was not offered */
+    const struct target_device *fix; /* TARGETED, ROLLBACK */
+    const struct release *release;   /* GENERAL; ROLLBACK when the stable release is
+                                        in the manifest */
+    const char *version;             /* the version to install (NULL for NONE) */
     const char *url;
-    const char *sha256;                 /* "" when unknown */
+    const char *sha256; /* "" when unknown */
     uint64_t size;
 };
 

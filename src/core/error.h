@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define FW_NODISCARD __attribute__((warn_unused_result))
+#define FW_NODISCARD    __attribute__((warn_unused_result))
 #define FW_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 #define FW_ERRLEN 1024

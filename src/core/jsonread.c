@@ -106,8 +106,8 @@ bool jr_bool(struct jreader *r, const struct jv *obj, const char *parent, const 
     return v && (v->type == JV_TRUE);
 }
 
-const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
-                          size_t *n)
+const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent,
+                          const char *key, size_t *n)
 {
     const struct jv *arr = jr_member(r, obj, parent, key, JV_ARRAY, false);
     char path[JPATH_LEN], item[JPATH_LEN + 24];
@@ -143,8 +143,8 @@ void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent
 
     expected[0] = '\0';
     for (const char *const *k = known; *k && used < sizeof(expected); k++) {
-        int w = snprintf(expected + used, sizeof(expected) - used, "%s%s", k == known ? "" : ", ",
-                         *k);
+        int w =
+            snprintf(expected + used, sizeof(expected) - used, "%s%s", k == known ? "" : ", ", *k);
 
         used += w > 0 ? (size_t)w : 0;
     }

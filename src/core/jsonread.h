@@ -31,8 +31,8 @@ void jr_join(char *out, const char *parent, const char *key);
 
 /* The member key of obj when it has type want (JV_TRUE stands for any boolean);
  * reports a wrong type, and a missing member when required. */
-const struct jv *jr_member(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
-                  enum jv_type want, bool required);
+const struct jv *jr_member(struct jreader *r, const struct jv *obj, const char *parent,
+                           const char *key, enum jv_type want, bool required);
 
 /* The string member copied into the arena, or NULL; a required one must not be empty. */
 const char *jr_str(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
@@ -42,8 +42,8 @@ const char *jr_str(struct jreader *r, const struct jv *obj, const char *parent, 
 bool jr_bool(struct jreader *r, const struct jv *obj, const char *parent, const char *key);
 
 /* An array of strings copied into the arena; *n is set to the number kept. */
-const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent, const char *key,
-                          size_t *n);
+const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *parent,
+                          const char *key, size_t *n);
 
 /* Reports each key of obj that is not in known (NULL-terminated) as a warning. */
 void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent,

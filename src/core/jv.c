@@ -182,8 +182,7 @@ static int escape(struct parser *p, char *o, size_t *olen)
     if (p->s[p->i] != 'u' && p->s[p->i] > 0x20 && p->s[p->i] < 0x7f)
         return fail(p, "invalid escape \\%c", p->s[p->i]);
     if (p->s[p->i] != 'u') /* a message stays UTF-8: other bytes are named by code */
-        return fail(p, "invalid escape: byte 0x%02X after a backslash",
-                    (unsigned char)p->s[p->i]);
+        return fail(p, "invalid escape: byte 0x%02X after a backslash", (unsigned char)p->s[p->i]);
     if (hex4(p, p->i + 1, &cp) < 0)
         return -1;
     p->i += 5;
@@ -511,8 +510,7 @@ static int parse_value(struct parser *p, struct jv **out)
     }
 }
 
-int jv_parse(const char *text, size_t len, struct arena *arena, struct jv **out,
-             struct jv_error *e)
+int jv_parse(const char *text, size_t len, struct arena *arena, struct jv **out, struct jv_error *e)
 {
     struct parser p = {.s = text, .len = len, .line = 1, .arena = arena, .e = e};
     int rc;

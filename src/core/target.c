@@ -21,14 +21,24 @@ struct rd {
     int flags;
 };
 
-static const char *const ROOT_KEYS[] = {"customer_info", "devices", "instructions", "expiry_date",
-                                        "auto_rollback", "allow_unknown_device", NULL};
-static const char *const CUSTOMER_KEYS[] = {"mac_address", "device_serial", "customer_name",
-                                            "issue_ticket", "created_date", NULL};
-static const char *const DEVICE_KEYS[] = {
-    "model", "latest_version", "url", "changelog", "release_date", "file_size",
-    "hardware_version", "targeted_fix", "fix_description", "rollback_info", "security",
-    "size_bytes", NULL};
+static const char *const ROOT_KEYS[] = {
+    "customer_info",        "devices", "instructions", "expiry_date", "auto_rollback",
+    "allow_unknown_device", NULL};
+static const char *const CUSTOMER_KEYS[] = {"mac_address",  "device_serial", "customer_name",
+                                            "issue_ticket", "created_date",  NULL};
+static const char *const DEVICE_KEYS[] = {"model",
+                                          "latest_version",
+                                          "url",
+                                          "changelog",
+                                          "release_date",
+                                          "file_size",
+                                          "hardware_version",
+                                          "targeted_fix",
+                                          "fix_description",
+                                          "rollback_info",
+                                          "security",
+                                          "size_bytes",
+                                          NULL};
 static const char *const ROLLBACK_KEYS[] = {"stable_version", "stable_url", NULL};
 static const char *const SECURITY_KEYS[] = {"signed", "checksum", "signature", "key_id", NULL};
 static const char *const INSTRUCTION_KEYS[] = {"installation", "verification", "support_contact",
@@ -68,7 +78,8 @@ static void read_customer(struct rd *r, const struct jv *root, struct target *t)
         t->mac = mac;
 }
 
-static void read_security(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
+static void read_security(struct rd *r, const struct jv *dev, const char *dpath,
+                          struct target_device *d)
 {
     char path[JPATH_LEN], cpath[JPATH_LEN];
     const struct jv *sec;
@@ -89,7 +100,8 @@ static void read_security(struct rd *r, const struct jv *dev, const char *dpath,
     (void)jr_sha256(&r->j, d->checksum, cpath, true, d->sha256);
 }
 
-static void read_rollback(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
+static void read_rollback(struct rd *r, const struct jv *dev, const char *dpath,
+                          struct target_device *d)
 {
     char path[JPATH_LEN];
     const struct jv *rb;
@@ -103,7 +115,8 @@ static void read_rollback(struct rd *r, const struct jv *dev, const char *dpath,
     d->rollback_url = jr_str(&r->j, rb, path, "stable_url", false);
 }
 
-static void read_size(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
+static void read_size(struct rd *r, const struct jv *dev, const char *dpath,
+                      struct target_device *d)
 {
     const struct jv *fs = jv_get(dev, "file_size");
     const struct jv *sb = jr_member(&r->j, dev, dpath, "size_bytes", JV_INT, false);
@@ -125,7 +138,8 @@ static void read_size(struct rd *r, const struct jv *dev, const char *dpath, str
     }
 }
 
-static void read_device(struct rd *r, const struct jv *dev, const char *dpath, struct target_device *d)
+static void read_device(struct rd *r, const struct jv *dev, const char *dpath,
+                        struct target_device *d)
 {
     char path[JPATH_LEN];
     struct fw_err err;
@@ -202,8 +216,8 @@ static void read_expiry(struct rd *r, const struct jv *root, struct target *t)
     if ((r->flags & TARGET_CHECK_EXPIRY) && t->expiry != NEVER_EXPIRES && t->expiry <= r->now) {
         isotime_format(t->expiry, when);
         isotime_format(r->now, now);
-        jr_error(&r->j, "expiry_date", "the fix expired on %s; expected a date after now (%s)", when,
-                 now);
+        jr_error(&r->j, "expiry_date", "the fix expired on %s; expected a date after now (%s)",
+                 when, now);
     }
 }
 
@@ -263,8 +277,8 @@ static void check_url(struct rd *r, const struct target *t, const char *dpath,
         char sum[JPATH_LEN];
 
         jr_join(sum, dpath, "security.checksum");
-        image_check(&r->j, r->repo_fd, r->repo, rel, r->flags & TARGET_CHECK_IMAGES, upath, sum, &d->size,
-                    d->sha256);
+        image_check(&r->j, r->repo_fd, r->repo, rel, r->flags & TARGET_CHECK_IMAGES, upath, sum,
+                    &d->size, d->sha256);
     }
 }
 
@@ -279,8 +293,10 @@ static void check_rollback(struct rd *r, const char *dpath, const struct target_
     jr_join(path, dpath, "rollback_info.stable_version");
     rel_v = catalog_release(r->cat, d->model, d->rollback_version);
     if (!rel_v) {
-        jr_error(&r->j, path, "%s is not a general release of %s in manifest.json; expected one of "
-                 "its firmware_versions", d->rollback_version, d->model);
+        jr_error(&r->j, path,
+                 "%s is not a general release of %s in manifest.json; expected one of "
+                 "its firmware_versions",
+                 d->rollback_version, d->model);
         return;
     }
     if (d->rollback_url && catalog_local_path(d->rollback_url, rel, sizeof(rel)) == 1 &&
@@ -323,7 +339,8 @@ static void check_device_known(struct rd *r, const struct target *t)
         if (!t->allow_unknown_device)
             jr_error(&r->j, "customer_info.mac_address",
                      "%s is not a known device; expected it in devices.csv (or a target "
-                     "created with --force)", mac);
+                     "created with --force)",
+                     mac);
         return;
     }
     if (t->device_serial && t->device_serial[0] && strcmp(known->serial, t->device_serial) != 0)
@@ -367,8 +384,12 @@ int target_parse(const char *repo, const char *file, const char *text, size_t le
 int target_parse_with(const struct target_loader *tl, const char *file, const char *text,
                       size_t len, struct target **out, struct problems *pr)
 {
-    struct rd r = {{file, text, len, tl->arena, pr, false, false}, tl->repo, tl->repo_fd, tl->cat,
-                   tl->now, tl->flags};
+    struct rd r = {{file, text, len, tl->arena, pr, false, false},
+                   tl->repo,
+                   tl->repo_fd,
+                   tl->cat,
+                   tl->now,
+                   tl->flags};
     struct arena *doc = tl->scratch, *arena = tl->arena;
     struct jv_error jerr;
     struct target *t;

@@ -11,7 +11,7 @@
 #include "version.h"
 
 #define TARGET_FILE_MAX (1024 * 1024) /* a targeted JSON file larger than this is refused */
-#define NEVER_EXPIRES INT64_MAX
+#define NEVER_EXPIRES   INT64_MAX
 
 /* One entry of "devices": the build meant for this device on one hardware model. */
 struct target_device {

@@ -395,7 +395,8 @@ int version_from_filename(const char *name, char *out, size_t outlen, struct fw_
     if (!name || !*name)
         return fw_fail(err, "empty file name: " NAME_FORM);
     if (strnlen(name, PATH_SCAN_MAX + 1) > PATH_SCAN_MAX)
-        return fw_fail(err, "\"%s\" is longer than %d characters", fw_quote(name, q), PATH_SCAN_MAX);
+        return fw_fail(err, "\"%s\" is longer than %d characters", fw_quote(name, q),
+                       PATH_SCAN_MAX);
 
     /* Directories name models ("EVSEPARKER_V2_GEN2/"), not versions. */
     base = strrchr(name, '/');

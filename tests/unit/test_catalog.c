@@ -113,8 +113,8 @@ static void test_target_states(void **state)
     assert_string_equal(target_state_name(TARGET_EXPIRING), "expiring");
 
     /* 10.2.5 is at or above 10.2.1, the base of 10.2.1-custom: the fix is superseded */
-    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.1-custom",
-                "10.2.0", "2026-06-01", 0);
+    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.1-custom", "10.2.0",
+                "2026-06-01", 0);
     assert_int_equal(load(f, 0), 0);
     t = catalog_target(f->cat, 0xABCDEF123456ull);
     assert_int_equal(catalog_target_state(f->cat, t, NOW), TARGET_SUPERSEDED);
@@ -142,8 +142,8 @@ static void test_unknown_model_and_rollback_are_errors(void **state)
                 "2026-01-01", 0);
     assert_int_equal(load(f, 0), 0);
     assert_true(found(f, "targeted/AB_CD_EF_12_34_56.json", "unknown model EV9"));
-    assert_true(found(f, "targeted/02_00_00_00_00_01.json",
-                      "10.0.0 is not a general release of EV2"));
+    assert_true(
+        found(f, "targeted/02_00_00_00_00_01.json", "10.0.0 is not a general release of EV2"));
 }
 
 static void test_unknown_device_and_wrong_serial_are_errors(void **state)

@@ -9,7 +9,7 @@
 #include "core/isotime.h"
 #include "testrepo.h"
 
-#define NOW 1764000000 /* 2025-11-24 */
+#define NOW   1764000000 /* 2025-11-24 */
 #define MAC_A 0xABCDEF123456ull
 #define MAC_B 0x020000000001ull
 
@@ -37,8 +37,8 @@ static int setup_active(void **state)
 
     f->dir = repo_new();
     repo_standard(f->dir);
-    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.6-custom",
-                "10.2.0", "2026-01-01T00:00:00Z", 1);
+    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.6-custom", "10.2.0",
+                "2026-01-01T00:00:00Z", 1);
     load(f);
     *state = f;
     return 0;
@@ -51,8 +51,8 @@ static int setup_expired_auto(void **state)
 
     f->dir = repo_new();
     repo_standard(f->dir);
-    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.3.0-custom",
-                "10.2.0", "2025-01-01T00:00:00Z", 1);
+    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.3.0-custom", "10.2.0",
+                "2025-01-01T00:00:00Z", 1);
     load(f);
     *state = f;
     return 0;
@@ -146,8 +146,8 @@ static void test_general_release_above_fix_supersedes_it(void **state)
 
     /* fix 10.2.1-custom and general 10.2.5 are both above 10.1.0; 10.2.5 integrated it */
     catalog_free(f->cat);
-    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.1-custom",
-                "10.2.0", "2026-01-01T00:00:00Z", 0);
+    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.2.1-custom", "10.2.0",
+                "2026-01-01T00:00:00Z", 0);
     load(f);
     u = decide(f, MAC_A, "EV2", "10.1.0");
     assert_int_equal(u.kind, UPDATE_GENERAL);
@@ -187,8 +187,8 @@ static void test_expired_fix_without_auto_rollback_stays(void **state)
     struct update u;
 
     catalog_free(f->cat);
-    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.3.0-custom",
-                "10.2.0", "2025-01-01T00:00:00Z", 0);
+    repo_target(f->dir, "AB_CD_EF_12_34_56", "AB:CD:EF:12:34:56", "EV2", "10.3.0-custom", "10.2.0",
+                "2025-01-01T00:00:00Z", 0);
     load(f);
     u = decide(f, MAC_A, "EV2", "10.3.0-custom");
     assert_int_equal(u.kind, UPDATE_NONE);
@@ -223,18 +223,18 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_active_fix_is_offered_to_its_device, setup_active,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_other_device_gets_newest_general_release,
-                                        setup_active, teardown),
-        cmocka_unit_test_setup_teardown(test_fix_below_current_version_is_not_offered,
-                                        setup_active, teardown),
+        cmocka_unit_test_setup_teardown(test_other_device_gets_newest_general_release, setup_active,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fix_below_current_version_is_not_offered, setup_active,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_device_running_fix_gets_nothing_while_active,
                                         setup_active, teardown),
         cmocka_unit_test_setup_teardown(test_fix_for_other_model_does_not_apply, setup_active,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_model_gets_nothing, setup_active, teardown),
         cmocka_unit_test_setup_teardown(test_newest_device_gets_nothing, setup_active, teardown),
-        cmocka_unit_test_setup_teardown(test_general_release_above_fix_supersedes_it,
-                                        setup_active, teardown),
+        cmocka_unit_test_setup_teardown(test_general_release_above_fix_supersedes_it, setup_active,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fix_at_expiry_instant_is_expired, setup_active,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_expired_fix_is_never_offered, setup_expired_auto,

@@ -11,7 +11,7 @@
 #include "core/target.h"
 #include "testrepo.h"
 
-#define NOW 1764000000 /* 2025-11-24 */
+#define NOW    1764000000 /* 2025-11-24 */
 #define FILE_A "targeted/AB_CD_EF_12_34_56.json"
 
 static const char GOOD[] =
@@ -28,7 +28,8 @@ static const char GOOD[] =
     "    \"url\": \"https://cdn.example/x.bin\",\n"
     "    \"changelog\": \"relay\", \"file_size\": \"1.16 MB\", \"hardware_version\": \"V2\",\n"
     "    \"targeted_fix\": true, \"fix_description\": [\"one\", \"two\"],\n"
-    "    \"rollback_info\": {\"stable_version\": \"10.2.0\", \"stable_url\": \"https://c/y.bin\"},\n"
+    "    \"rollback_info\": {\"stable_version\": \"10.2.0\", \"stable_url\": "
+    "\"https://c/y.bin\"},\n"
     "    \"security\": {\"signed\": true, \"checksum\": \"sha256:"
     "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}\n"
     "  }],\n"
@@ -48,8 +49,8 @@ struct parsed {
 static void parse_as(struct parsed *p, const char *file, const char *text, int flags)
 {
     memset(p, 0, sizeof(*p));
-    p->rc = target_parse(NULL, file, text, strlen(text), NULL, NOW, flags, &p->arena, &p->t,
-                         &p->pr);
+    p->rc =
+        target_parse(NULL, file, text, strlen(text), NULL, NOW, flags, &p->arena, &p->t, &p->pr);
 }
 
 static void release(struct parsed *p)
@@ -185,7 +186,8 @@ static void test_wrong_type_names_expected_and_found(void **state)
 
 static void test_duplicate_key_is_refused(void **state)
 {
-    char *s = variant("\"customer_name\": \"Ann\",", "\"customer_name\": \"Ann\", \"customer_name\": \"B\",");
+    char *s = variant("\"customer_name\": \"Ann\",",
+                      "\"customer_name\": \"Ann\", \"customer_name\": \"B\",");
     struct parsed p;
 
     (void)state;
@@ -296,9 +298,8 @@ static void test_seed_example_has_exactly_three_problems(void **state)
     size_t len;
 
     (void)state;
-    assert_int_equal(fs_read_file("tests/fixtures/AB_CD_EF_12_34_56.json", 1 << 20, &text, &len,
-                                  &err),
-                     0);
+    assert_int_equal(
+        fs_read_file("tests/fixtures/AB_CD_EF_12_34_56.json", 1 << 20, &text, &len, &err), 0);
     repo_put(dir, FILE_A, text);
     repo_image(dir, "firmware/EVSEPARKER_V2_GEN2/EVSE_10_2_0.bin", hex);
     snprintf(manifest, sizeof(manifest),
@@ -307,11 +308,11 @@ static void test_seed_example_has_exactly_three_problems(void **state)
              "EVSEPARKER_V2_GEN2/EVSE_10_2_0.bin\", \"sha256\": \"%s\"}]}}}",
              hex);
     repo_put(dir, "manifest.json", manifest);
-    repo_put(dir, "devices.csv", "mac,serial,model,customer\n"
-                                 "AB:CD:EF:12:34:56,EVSE-2024-001234,EVSEPARKER_V2_GEN2,John Doe\n");
-    assert_int_equal(catalog_load(dir, CATALOG_CHECK_EXPIRY | CATALOG_CHECK_IMAGES, NOW, &cat,
-                                  &pr, &err),
-                     0);
+    repo_put(dir, "devices.csv",
+             "mac,serial,model,customer\n"
+             "AB:CD:EF:12:34:56,EVSE-2024-001234,EVSEPARKER_V2_GEN2,John Doe\n");
+    assert_int_equal(
+        catalog_load(dir, CATALOG_CHECK_EXPIRY | CATALOG_CHECK_IMAGES, NOW, &cat, &pr, &err), 0);
     problems_print(&pr, stderr);
     assert_int_equal(pr.n, 3);
     assert_int_equal(pr.errors, 3);

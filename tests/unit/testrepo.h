@@ -60,8 +60,8 @@ static inline void repo_remove(char *dir)
 /* A target file for mac (file form) on model with version fix, stable version stable,
  * image present, expiring at expiry, with auto_rollback as given. */
 static inline void repo_target(const char *dir, const char *macfile, const char *macstr,
-                        const char *model, const char *fix, const char *stable,
-                        const char *expiry, int auto_rollback)
+                               const char *model, const char *fix, const char *stable,
+                               const char *expiry, int auto_rollback)
 {
     char rel[256], img[256], hex[SHA256_HEX_LEN], json[4096];
 
@@ -94,13 +94,17 @@ static inline void repo_standard(const char *dir)
     snprintf(manifest, sizeof(manifest),
              "{\n  \"hardware_models\": {\n"
              "    \"EV2\": {\"firmware_versions\": [\n"
-             "      {\"version\": \"10.2.0\", \"url\": \"https://x.example/firmware/EV2/EVSE_10_2_0.bin\","
+             "      {\"version\": \"10.2.0\", \"url\": "
+             "\"https://x.example/firmware/EV2/EVSE_10_2_0.bin\","
              " \"sha256\": \"%s\"},\n"
-             "      {\"version\": \"10.2.5\", \"url\": \"/firmware/EV2/EVSE_10_2_5.bin\", \"sha256\": \"%s\"},\n"
-             "      {\"version\": \"10.1.0\", \"url\": \"/firmware/EV2/EVSE_10_1_0.bin\", \"sha256\": \"%s\"}\n"
+             "      {\"version\": \"10.2.5\", \"url\": \"/firmware/EV2/EVSE_10_2_5.bin\", "
+             "\"sha256\": \"%s\"},\n"
+             "      {\"version\": \"10.1.0\", \"url\": \"/firmware/EV2/EVSE_10_1_0.bin\", "
+             "\"sha256\": \"%s\"}\n"
              "    ]},\n"
              "    \"EV3\": {\"firmware_versions\": [\n"
-             "      {\"version\": \"1.0.0\", \"url\": \"/firmware/EV3/EVSE_1_0_0.bin\", \"sha256\": \"%s\"}\n"
+             "      {\"version\": \"1.0.0\", \"url\": \"/firmware/EV3/EVSE_1_0_0.bin\", "
+             "\"sha256\": \"%s\"}\n"
              "    ]}\n  }\n}\n",
              h[1], h[2], h[0], h[3]);
     repo_put(dir, "manifest.json", manifest);
