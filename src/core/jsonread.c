@@ -135,19 +135,23 @@ const char **jr_str_array(struct jreader *r, const struct jv *obj, const char *p
     return v;
 }
 
+/* "a, b, c" from a NULL-terminated list, for the message about an unknown key. */
+static void list_keys(const char *const *known, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (const char *const *k = known; *k && used < len; k++) {
+        int w = snprintf(out + used, len - used, "%s%s", k == known ? "" : ", ", *k);
+
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent,
                      const char *const *known)
 {
     char path[JPATH_LEN], expected[512];
-    size_t used = 0;
-
-    expected[0] = '\0';
-    for (const char *const *k = known; *k && used < sizeof(expected); k++) {
-        int w =
-            snprintf(expected + used, sizeof(expected) - used, "%s%s", k == known ? "" : ", ", *k);
-
-        used += w > 0 ? (size_t)w : 0;
-    }
 
     for (size_t i = 0; i < obj->u.obj.n; i++) {
         const char *key = obj->u.obj.members[i].key;
@@ -155,10 +159,11 @@ void jr_unknown_keys(struct jreader *r, const struct jv *obj, const char *parent
 
         for (const char *const *k = known; *k && !found; k++)
             found = strcmp(*k, key) == 0;
-        if (!found) {
-            jr_join(path, parent, key);
-            jr_warn(r, path, "unknown key; expected one of: %s", expected);
-        }
+        if (found)
+            continue;
+        jr_join(path, parent, key);
+        list_keys(known, expected, sizeof(expected));
+        jr_warn(r, path, "unknown key; expected one of: %s", expected);
     }
 }
 
