@@ -187,6 +187,22 @@ static void test_symlink_out_of_repository_is_refused(void **state)
     assert_int_equal(f->cat->n_targets, 0);
 }
 
+static void test_symlink_inside_repository_is_followed(void **state)
+{
+    struct fx *f = *state;
+    char from[4096], to[4096];
+
+    repo_target(f->dir, "02_00_00_00_00_01", "02:00:00:00:00:01", "EV2", "10.3.0", "10.2.0",
+                "2026-01-01", 0);
+    snprintf(from, sizeof(from), "%s/targeted/02_00_00_00_00_01.json", f->dir);
+    snprintf(to, sizeof(to), "%s/reviewed/02_00_00_00_00_01.json", f->dir);
+    repo_put(f->dir, "reviewed/.keep", "");
+    assert_int_equal(rename(from, to), 0);
+    assert_int_equal(symlink("../reviewed/02_00_00_00_00_01.json", from), 0);
+    assert_int_equal(load(f, CATALOG_STRICT), 0);
+    assert_non_null(catalog_target(f->cat, 0x020000000001ull));
+}
+
 static void test_huge_file_is_refused_with_its_size(void **state)
 {
     struct fx *f = *state;
@@ -308,6 +324,7 @@ int main(void)
         T(test_unknown_device_and_wrong_serial_are_errors),
         T(test_checksum_mismatch_is_found_when_hashing),
         T(test_symlink_out_of_repository_is_refused),
+        T(test_symlink_inside_repository_is_followed),
         T(test_huge_file_is_refused_with_its_size),
         T(test_two_files_for_one_mac_are_refused),
         T(test_legacy_mac_specific_entries_become_targets),
