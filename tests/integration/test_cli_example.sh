@@ -38,8 +38,24 @@ else
     pass "# SKIP make-example.sh needs openssl"
 fi
 
-run env FWHUB="$FWHUB" "$TOP/scripts/demo.sh"
-expect_rc "the demo runs" 0
-expect_in "the demo shows the targets" "$OUT" "AB:CD:EF:12:34:56"
+# make run: the demo tours the command line, then serves until stopped; here on a free port
+env FWHUB="$FWHUB" FWHUB_DEMO_LISTEN=127.0.0.1:0 "$TOP/scripts/demo.sh" >"$TMP/demo.out" 2>&1 &
+demo=$!
+port=
+for _ in $(seq 1 100); do
+    port=$(sed -n 's/.* info listening 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$TMP/demo.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+expect_in "the demo shows the targets" "$(cat "$TMP/demo.out")" "AB:CD:EF:12:34:56"
+if [ -n "$port" ]; then
+    answer=$(curl -s "http://127.0.0.1:$port/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSEPARKER_V2_GEN2&version=10.2.0")
+    expect_in "the demo server offers the demo's targeted fix" "$answer" '"kind":"targeted"'
+else
+    fail "the demo server starts" "$(tail -n 20 "$TMP/demo.out")"
+fi
+kill -TERM "$demo" 2>/dev/null
+wait "$demo"
+expect_eq "the demo server stops on SIGTERM with status 0" "$?" 0
 
 done_testing
