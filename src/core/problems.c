@@ -5,6 +5,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence of a printable character at s (NUL-terminated), or 0
+ * for a control byte or a byte that is not valid UTF-8 there. */
+static size_t char_len(const unsigned char *s)
+{
+    unsigned cp;
+    size_t k;
+
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 && s[0] != 0x7f;
+    if (s[0] < 0xC2 || s[0] > 0xF4)
+        return 0;
+    k = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+    cp = s[0] & (0x7Fu >> k);
+    for (size_t j = 1; j < k; j++) { /* a NUL ends the loop: it is no continuation byte */
+        if ((s[j] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[j] & 0x3F);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+/* A malloc'd copy of s in which control bytes and bytes that are not UTF-8 read "\xHH".
+ * Findings quote outside input (a CSV header, a file name), and they must stay one line
+ * of UTF-8: `fwhub validate --json` hands them to jansson, which takes nothing else. */
+static char *dup_printable(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0, o = 0, k;
+    char *d;
+
+    while (i < n && (k = char_len(u + i)) > 0)
+        i += k;
+    if (i == n)
+        return strdup(s);
+    d = malloc(4 * n + 1);
+    if (!d)
+        return NULL;
+    for (i = 0; i < n; i += k ? k : 1) {
+        k = char_len(u + i);
+        if (k) {
+            memcpy(d + o, s + i, k);
+            o += k;
+        } else {
+            snprintf(d + o, 5, "\\x%02X", u[i]);
+            o += 4;
+        }
+    }
+    d[o] = '\0';
+    return d;
+}
+
 void problems_add(struct problems *p, enum severity sev, const char *file, int line, int col,
                   const char *path, const char *fmt, ...)
 {
@@ -38,9 +92,9 @@ void problems_add(struct problems *p, enum severity sev, const char *file, int l
     pr->seq = p->n;
     pr->line = line;
     pr->col = col;
-    pr->file = strdup(file ? file : "");
-    pr->path = strdup(path ? path : "");
-    pr->msg = strdup(msg);
+    pr->file = dup_printable(file ? file : "");
+    pr->path = dup_printable(path ? path : "");
+    pr->msg = dup_printable(msg);
     if (!pr->file || !pr->path || !pr->msg) {
         free(pr->file);
         free(pr->path);

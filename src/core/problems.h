@@ -32,7 +32,8 @@ struct problems {
 
 #define PROBLEMS_MAX 10000
 
-/* Appends a finding; copies every string. Never fails: when memory runs out or the
+/* Appends a finding; copies every string, writing control bytes and bytes that are not
+ * UTF-8 as "\xHH" so that a finding is one line of UTF-8. Never fails: when memory runs out or the
  * list is full, the finding is counted in `dropped` (and in errors/warnings). */
 void problems_add(struct problems *p, enum severity sev, const char *file, int line, int col,
                   const char *path, const char *fmt, ...) FW_PRINTF(7, 8);

@@ -302,6 +302,16 @@ static void unknown_column_name_is_shown_bounded_and_without_control_bytes(void 
     assert_true(strlen(fx->pr.v[1].msg) < 200);
 }
 
+/* Found by tests/fuzz/fuzz_devices: the raw byte reached the message, and
+ * `fwhub validate --json` could not print a finding that is not UTF-8. */
+static void unknown_column_name_that_is_not_utf8_is_shown_by_byte_code(void **state)
+{
+    struct fixture *fx = *state;
+
+    parse(fx, "MAC\xbbserial\r\n\"AB:CD\"\r\n\r\nab-cd-ef-12-34-56,dup\r\n");
+    assert_problem(fx, 0, SEV_WARNING, 1, 1, "", "unknown column \"MAC\\xBBserial\"");
+}
+
 static void column_named_twice_is_an_error_and_the_first_counts(void **state)
 {
     struct fixture *fx = *state;
@@ -590,6 +600,7 @@ int main(void)
         T(first_line_of_data_is_reported_as_missing_header),
         T(unknown_column_gives_one_warning_and_rows_are_kept),
         T(unknown_column_name_is_shown_bounded_and_without_control_bytes),
+        T(unknown_column_name_that_is_not_utf8_is_shown_by_byte_code),
         T(column_named_twice_is_an_error_and_the_first_counts),
         T(bad_mac_is_an_error_at_its_column_and_drops_only_its_row),
         T(empty_mac_and_empty_serial_are_errors),
