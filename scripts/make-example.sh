@@ -12,6 +12,8 @@ OUT=${1:-examples/repo}
 [ -x "$FWHUB" ] || make --no-print-directory "$FWHUB"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fwhub-example.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# the audit trail of the commands below is not part of the example (.fwhub/ is state)
+export FWHUB_DB="$WORK/fwhub.db"
 
 # image FILE MODEL VERSION KB: one header line naming model and version, then KB KiB of
 # AES-128-CTR keystream under a key derived from model and version.

@@ -37,6 +37,11 @@ int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_cleanup(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);
 int cmd_devices(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);  /* cmd_audit.c */
+int cmd_report(struct cli *cli, int argc, char **argv); /* cmd_report.c */
+int cmd_keygen(struct cli *cli, int argc, char **argv); /* cmd_keys.c */
+int cmd_sign(struct cli *cli, int argc, char **argv);   /* cmd_sign.c */
+int cmd_verify(struct cli *cli, int argc, char **argv); /* cmd_sign.c */
 
 /* `fwhub target create` (target_create.c); argv[0] is "create". */
 int target_create(struct cli *cli, int argc, char **argv);
@@ -119,6 +124,18 @@ int cli_archive_target(const char *repo, uint64_t mac, int64_t now, char *where,
 /* Moves what cli_archive_target archived (from where) back into place. */
 int cli_unarchive_target(const char *repo, uint64_t mac, const char *where,
                          struct fw_err *err) FW_NODISCARD;
+
+/* The event store's URL: given (--db) when not NULL, else $FWHUB_DB when set, else the
+ * repository's sqlite:REPO/.fwhub/fwhub.db. Prints a failure and returns -1 when it does
+ * not fit into len (cmd_audit.c). */
+int cli_db_url(const struct cli *cli, const char *given, char *out, size_t len) FW_NODISCARD;
+
+/* Records the audit event (a name of docs/audit.md) of a change the command made, with
+ * actor "cli:<user>", in the event store of cli->repo ($FWHUB_DB when set); detail is
+ * printf-style. Call it after the change succeeded. Returns CLI_OK, or prints that the
+ * change stands but its record could not be written and returns CLI_FAIL (cmd_audit.c). */
+int cli_audit(const struct cli *cli, const char *event, uint64_t mac, const char *version,
+              const char *detail_fmt, ...) FW_PRINTF(5, 6) FW_NODISCARD;
 
 /* True when t's expiry has passed at now (also for superseded targets). */
 bool cli_target_expired(const struct catalog *c, const struct target *t, int64_t now);

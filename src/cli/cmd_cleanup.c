@@ -82,6 +82,9 @@ static void clean_one(const struct cli *cli, const struct catalog *c, const stru
     }
     printf("%s  %s: archived %s to %s/\n", mac, why, t->file, where);
     cl->archived++;
+    if (cli_audit(cli, "target.archived", t->mac, t->n_devices ? t->devices[0].version : NULL,
+                  "cleanup: %s; %s to %s/", why, t->file, where) != CLI_OK)
+        cl->failed++;
 }
 
 static int run(const struct cli *cli, struct cleanup *cl)

@@ -212,7 +212,9 @@ static int write_merged(const struct cli *cli, const struct device_list *old,
     printf("imported %zu device%s from %s into devices.csv: %zu added, %zu replaced, "
            "%zu unchanged; %zu known\n",
            add->n, add->n == 1 ? "" : "s", file, mc.added, mc.replaced, mc.unchanged, mc.total);
-    rc = CLI_OK;
+    rc = cli_audit(cli, "devices.imported", 0, NULL,
+                   "from %s: %zu added, %zu replaced, %zu unchanged; %zu known", cli_basename(file),
+                   mc.added, mc.replaced, mc.unchanged, mc.total);
 
 out:
     free(b.p);

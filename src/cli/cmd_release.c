@@ -351,7 +351,8 @@ static int add_to(const struct cli *cli, struct rel *r, json_t *root)
     printf("added %s %s to manifest.json\n", r->model, r->version);
     printf("  image   %s (%s, sha256 %s)%s\n", r->image_rel, size, r->sha256,
            r->copied ? "" : ", already there");
-    return CLI_OK;
+    return cli_audit(cli, "release.added", 0, r->version, "model %s, %s, sha256 %s", r->model,
+                     r->image_rel, r->sha256);
 }
 
 static int release_add(struct cli *cli, int argc, char **argv)

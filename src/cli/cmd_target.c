@@ -411,7 +411,8 @@ static int target_remove(struct cli *cli, int argc, char **argv)
     if (cli_archive_target(cli->repo, o.mac, isotime_now(), where, sizeof(where), &err) < 0)
         return cli_fail("cannot remove the target of %s: %s", macs, err.msg);
     printf("archived the target of %s (targeted/%s.json) to %s/\n", macs, macf, where);
-    return CLI_OK;
+    return cli_audit(cli, "target.archived", o.mac, NULL, "target remove: targeted/%s.json to %s/",
+                     macf, where);
 }
 
 int cmd_target(struct cli *cli, int argc, char **argv)

@@ -13,6 +13,7 @@ struct command {
 static const struct command commands[] = {
     {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
     {"validate", cmd_validate}, {"cleanup", cmd_cleanup}, {"serve", serve_command},
+    {"audit", cmd_audit},       {"report", cmd_report},
 };
 
 static const char usage[] =
@@ -27,6 +28,8 @@ static const char usage[] =
     "  devices import|list              known devices (devices.csv)\n"
     "  validate [--check-expiry]        check every file of the repository\n"
     "  cleanup [--expired] [--superseded]  archive targets no longer needed\n"
+    "  audit [verify]                   the audit trail, and the check of its hash chain\n"
+    "  report                           targets, releases, follow-ups, patterns\n"
     "  serve [--listen HOST:PORT]       answer devices over HTTP (see 'fwhub serve --help')\n"
     "\n"
     "Options:\n"

@@ -673,6 +673,11 @@ static int create_target(const struct cli *cli, const struct catalog *c, struct 
         rc = write_files(cli, cr, text, len, archived, sizeof(archived));
     if (rc == CLI_OK)
         report(cr, archived);
+    if (rc == CLI_OK)
+        rc = cli_audit(cli, archived[0] ? "target.replaced" : "target.created", cr->mac,
+                       TEXT(cr, OPT_VERSION), "%s: model %s, ticket %s, expires %s%s%s",
+                       cr->json_rel, TEXT(cr, OPT_MODEL), TEXT(cr, OPT_ISSUE), cr->expires,
+                       archived[0] ? "; the previous target is in " : "", archived);
 
 out:
     free(text);

@@ -1,0 +1,765 @@
+/* test_store.c: the event store: queue, group commit, SQLite schema, and the audit chain. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/mac.h"
+#include "store/audit.h"
+#include "store/store.h"
+
+#define MAC1 0xABCDEF123456u
+#define MAC2 0x240AC43B910Cu
+
+static char dir[64];
+static char db[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/fwhub-test-store.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof(db), "%s/.fwhub/fwhub.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store *open_with(const struct store_options *o)
+{
+    struct store *st = NULL;
+    struct fw_err err = {""};
+    int rc = store_open(db, o, &st, &err);
+
+    if (rc != 0)
+        print_error("store_open: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    return st;
+}
+
+static void close_ok(struct store *st)
+{
+    struct fw_err err = {""};
+    int rc = store_close(st, &err);
+
+    if (rc != 0)
+        print_error("store_close: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+static void flush_ok(struct store *st)
+{
+    struct fw_err err = {""};
+    int rc = store_flush(st, &err);
+
+    if (rc != 0)
+        print_error("store_flush: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+static struct store_event audit_ev(const char *event, uint64_t mac, const char *version)
+{
+    return (struct store_event){.kind = STORE_AUDIT,
+                                .time = 1727265600,
+                                .mac = mac,
+                                .event = event,
+                                .actor = "cli:tester",
+                                .client_addr = "192.0.2.7",
+                                .user_agent = "test/1",
+                                .version = version,
+                                .result = "ok",
+                                .detail = "from the unit test"};
+}
+
+/* Appends n audit records and closes the store. */
+static void write_audit(int n)
+{
+    struct store *st = open_with(NULL);
+    struct fw_err err;
+
+    for (int i = 0; i < n; i++) {
+        struct store_event ev = audit_ev("target.answered", MAC1, "10.2.1-custom");
+
+        assert_int_equal(store_append(st, &ev, NULL, &err), 0);
+    }
+    close_ok(st);
+}
+
+/* Runs sql on the database file with the sqlite3 library, as a person with the file would. */
+static void tamper(const char *sql)
+{
+    sqlite3 *h = NULL;
+    char *msg = NULL;
+
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        print_error("%s: %s\n", sql, msg);
+    assert_null(msg);
+    sqlite3_close(h);
+}
+
+static int64_t query_int(const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t v;
+
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return v;
+}
+
+static struct audit_verdict verify(void)
+{
+    struct store_options o = {.no_writer = true};
+    struct store *st = open_with(&o);
+    struct audit_verdict v;
+    struct fw_err err = {""};
+
+    assert_int_equal(audit_verify(st, &v, &err), 0);
+    close_ok(st);
+    return v;
+}
+
+static void expect_broken(int64_t id, const char *words)
+{
+    struct audit_verdict v = verify();
+
+    if (v.ok || v.bad_id != id || !strstr(v.why, words))
+        print_error("verdict: ok=%d bad_id=%lld why=%s\n", v.ok, (long long)v.bad_id, v.why);
+    assert_false(v.ok);
+    assert_int_equal(v.bad_id, id);
+    assert_non_null(strstr(v.why, words));
+}
+
+/* ---- appending and reading back ------------------------------------------------------ */
+
+struct collected {
+    int n;
+    struct store_audit last;
+    char event[64], mac[MAC_STR_LEN], actor[64];
+    char detail[STORE_DETAIL_MAX + 1];
+};
+
+static int collect(void *arg, const struct store_audit *r)
+{
+    struct collected *c = arg;
+
+    c->n++;
+    c->last = *r;
+    snprintf(c->event, sizeof(c->event), "%s", r->event);
+    snprintf(c->mac, sizeof(c->mac), "%s", r->subject_mac);
+    snprintf(c->actor, sizeof(c->actor), "%s", r->actor);
+    snprintf(c->detail, sizeof(c->detail), "%s", r->detail);
+    return 0;
+}
+
+static int count_status(void *arg, const struct store_status *s)
+{
+    int *n = arg;
+
+    assert_string_equal(s->mac, "AB:CD:EF:12:34:56");
+    assert_string_equal(s->status, "Installed");
+    assert_string_equal(s->version, "10.2.1-custom");
+    (*n)++;
+    return 0;
+}
+
+static int count_download(void *arg, const struct store_download *d)
+{
+    int *n = arg;
+
+    assert_string_equal(d->path, "targeted/firmware/AB_CD_EF_12_34_56/fix.bin");
+    assert_int_equal(d->bytes, 1216348);
+    assert_true(d->complete);
+    (*n)++;
+    return 0;
+}
+
+static void append_flush_read_back(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = audit_ev("target.created", MAC1, "10.2.1-custom");
+    struct store_event s = {
+        .kind = STORE_STATUS, .mac = MAC1, .version = "10.2.1-custom", .status = "Installed"};
+    struct store_event d = {.kind = STORE_DOWNLOAD,
+                            .mac = MAC1,
+                            .path = "targeted/firmware/AB_CD_EF_12_34_56/fix.bin",
+                            .bytes = 1216348,
+                            .complete = true};
+    struct collected c = {0};
+    store_ticket t = 0;
+    struct fw_err err;
+    int ns = 0, nd = 0;
+    struct stat sb;
+
+    (void)state;
+    assert_int_equal(store_append(st, &a, &t, &err), 0);
+    assert_true(t > 0);
+    assert_int_equal(store_append(st, &s, NULL, &err), 0);
+    assert_int_equal(store_append(st, &d, NULL, &err), 0);
+    flush_ok(st);
+    assert_int_equal(store_wait(st, t, &err), 0);
+    assert_int_equal(store_audit_scan(st, NULL, collect, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.last.id, 1);
+    assert_int_equal(c.last.time, 1727265600);
+    assert_string_equal(c.event, "target.created");
+    assert_string_equal(c.mac, "AB:CD:EF:12:34:56");
+    assert_string_equal(c.actor, "cli:tester");
+    assert_string_equal(c.last.prev_hash, AUDIT_GENESIS);
+    assert_int_equal(store_scan_status(st, count_status, &ns, &err), 0);
+    assert_int_equal(store_scan_downloads(st, count_download, &nd, &err), 0);
+    assert_int_equal(ns, 1);
+    assert_int_equal(nd, 1);
+    close_ok(st);
+
+    snprintf(c.detail, sizeof(c.detail), "%s/.fwhub", dir);
+    assert_int_equal(stat(c.detail, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(stat(db, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(
+        query_int("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+}
+
+static void audit_filters_select_records(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = audit_ev("target.created", MAC1, "1.0.0");
+    struct store_event b = audit_ev("target.answered", MAC2, "2.0.0");
+    struct store_audit_filter f = {0};
+    struct collected c = {0};
+    struct fw_err err;
+
+    (void)state;
+    b.time = a.time + 100;
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    assert_int_equal(store_append(st, &b, NULL, &err), 0);
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    flush_ok(st);
+    f.mac = MAC2;
+    assert_int_equal(store_audit_scan(st, &f, collect, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.last.id, 2);
+    memset(&c, 0, sizeof(c));
+    f = (struct store_audit_filter){.event = "target.*"};
+    assert_int_equal(store_audit_scan(st, &f, collect, &c, &err), 0);
+    assert_int_equal(c.n, 3);
+    memset(&c, 0, sizeof(c));
+    f = (struct store_audit_filter){.event = "target.created", .limit = 1};
+    assert_int_equal(store_audit_scan(st, &f, collect, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.last.id, 1);
+    memset(&c, 0, sizeof(c));
+    f = (struct store_audit_filter){.since = a.time + 50};
+    assert_int_equal(store_audit_scan(st, &f, collect, &c, &err), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.event, "target.answered");
+    close_ok(st);
+}
+
+static void unknown_audit_event_is_refused(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = audit_ev("target.frobnicated", MAC1, "1.0.0");
+    struct fw_err err = {""};
+
+    (void)state;
+    assert_int_equal(store_append(st, &a, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "target.frobnicated"));
+    assert_non_null(strstr(err.msg, "docs/audit.md"));
+    close_ok(st);
+}
+
+static void long_text_is_cut_at_a_character(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = audit_ev("target.created", MAC1, "1.0.0");
+    char *big = malloc(3001);
+    struct collected c = {0};
+    struct fw_err err;
+
+    (void)state;
+    for (int i = 0; i < 3000; i += 2)
+        memcpy(big + i, "\xc3\xa9", 2); /* é */
+    big[3000] = '\0';
+    a.detail = big;
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    free(big);
+    flush_ok(st);
+    assert_int_equal(store_audit_scan(st, NULL, collect, &c, &err), 0);
+    assert_int_equal(strlen(c.detail), STORE_DETAIL_MAX);
+    close_ok(st);
+}
+
+/* ---- group commit and the queue ------------------------------------------------------ */
+
+struct pusher {
+    struct store *st;
+    int n, errors;
+};
+
+static void *push(void *arg)
+{
+    struct pusher *p = arg;
+    struct fw_err err;
+
+    for (int i = 0; i < p->n; i++) {
+        struct store_event ev = audit_ev("target.downloaded", MAC1 + (uint64_t)i, "1.0.0");
+        int rc;
+
+        while ((rc = store_append(p->st, &ev, NULL, &err)) == STORE_BUSY)
+            usleep(100);
+        p->errors += rc != 0;
+    }
+    return NULL;
+}
+
+static void many_events_share_few_commits(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct pusher p[4];
+    pthread_t th[4];
+    struct store_stats s;
+    struct audit_verdict v;
+    struct fw_err err = {""};
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        p[i] = (struct pusher){st, 5000, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, push, &p[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(p[i].errors, 0);
+    }
+    flush_ok(st);
+    store_stats(st, &s);
+    assert_int_equal(s.committed, 20000);
+    assert_int_equal(s.audit_committed, 20000);
+    assert_int_equal(s.failed, 0);
+    assert_int_equal(s.queue_depth, 0);
+    assert_true(s.transactions <= 20000 / 20); /* groups, not one commit per event */
+    assert_int_equal(audit_verify(st, &v, &err), 0);
+    assert_true(v.ok);
+    assert_int_equal(v.count, 20000);
+    assert_int_equal(v.head_id, 20000);
+    close_ok(st);
+}
+
+static void a_full_queue_answers_busy(void **state)
+{
+    struct store_options o = {.queue_max = 4, .batch_max = 8, .linger_us = 10 * 1000 * 1000};
+    struct store *st = open_with(&o);
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store_stats s;
+    struct fw_err err = {""};
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    assert_int_equal(store_append(st, &a, NULL, &err), STORE_BUSY);
+    assert_non_null(strstr(err.msg, "busy"));
+    flush_ok(st); /* skips the linger */
+    store_stats(st, &s);
+    assert_int_equal(s.committed, 4);
+    assert_int_equal(s.busy, 1);
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 5);
+}
+
+static void seen_events_are_coalesced_per_mac(void **state)
+{
+    struct store_options o = {.seen_interval_ms = 60000};
+    struct store *st = open_with(&o);
+    struct store_event e = {
+        .kind = STORE_SEEN, .mac = MAC1, .model = "EVSEPARKER_V2_GEN2", .client_addr = "192.0.2.1"};
+    char v[16];
+    struct store_stats s;
+    struct fw_err err = {""};
+    store_ticket t = 99;
+
+    (void)state;
+    for (int i = 0; i < 100; i++) {
+        snprintf(v, sizeof(v), "10.%d.0", i);
+        e.version = v;
+        e.offered = i == 50 ? "11.0.0" : NULL;
+        e.time = 1727265600 + i;
+        assert_int_equal(store_append(st, &e, &t, &err), 0);
+        assert_int_equal(t, 0);
+    }
+    e.mac = MAC2;
+    assert_int_equal(store_append(st, &e, NULL, &err), 0);
+    store_stats(st, &s);
+    assert_int_equal(s.seen_pending, 2);
+    flush_ok(st);
+    store_stats(st, &s);
+    assert_int_equal(s.committed, 2); /* two rows written for 101 check-ins */
+    assert_int_equal(s.seen_pending, 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM devices"), 2);
+    assert_int_equal(query_int("SELECT first_seen FROM devices WHERE mac = 'AB:CD:EF:12:34:56'"),
+                     1727265600 + 99);
+    assert_int_equal(query_int("SELECT version = '10.99.0' AND offered = '11.0.0'"
+                               " FROM devices WHERE mac = 'AB:CD:EF:12:34:56'"),
+                     1);
+}
+
+static void seen_keeps_first_seen_and_the_last_offer(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event e = {
+        .kind = STORE_SEEN, .mac = MAC1, .time = 1000, .version = "1.0.0", .offered = "2.0.0"};
+    struct fw_err err;
+
+    (void)state;
+    assert_int_equal(store_append(st, &e, NULL, &err), 0);
+    flush_ok(st);
+    e.time = 2000;
+    e.offered = NULL;
+    e.version = "2.0.0";
+    assert_int_equal(store_append(st, &e, NULL, &err), 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT first_seen FROM devices"), 1000);
+    assert_int_equal(query_int("SELECT last_seen FROM devices"), 2000);
+    assert_int_equal(query_int("SELECT offered = '2.0.0' AND version = '2.0.0' FROM devices"), 1);
+}
+
+struct notified {
+    pthread_mutex_t lock;
+    int calls, result;
+};
+
+static void on_done(void *arg, int result, const char *msg)
+{
+    struct notified *n = arg;
+
+    (void)msg;
+    pthread_mutex_lock(&n->lock);
+    n->calls++;
+    n->result = result;
+    pthread_mutex_unlock(&n->lock);
+}
+
+static void notify_and_sync_report_the_commit(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = audit_ev("portal.lookup", MAC1, "");
+    struct notified n = {PTHREAD_MUTEX_INITIALIZER, 0, -5};
+    struct fw_err err;
+
+    (void)state;
+    assert_int_equal(store_append_notify(st, &a, on_done, &n, &err), 0);
+    assert_int_equal(store_append_sync(st, &a, &err), 0);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 2); /* committed: visible */
+    pthread_mutex_lock(&n.lock);
+    assert_int_equal(n.calls, 1);
+    assert_int_equal(n.result, 0);
+    pthread_mutex_unlock(&n.lock);
+    close_ok(st);
+}
+
+static void two_writers_keep_one_chain(void **state)
+{
+    struct store *a = open_with(NULL), *b = open_with(NULL);
+    struct store_event e = audit_ev("target.created", MAC1, "1.0.0");
+    struct fw_err err;
+
+    (void)state;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(store_append_sync(i % 2 ? a : b, &e, &err), 0);
+        assert_int_equal(store_append(i % 3 ? b : a, &e, NULL, &err), 0);
+    }
+    close_ok(a);
+    close_ok(b);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+    assert_int_equal(v.count, 100);
+}
+
+/* ---- schema ---------------------------------------------------------------------------- */
+
+static void migrations_run_on_an_empty_file_and_once(void **state)
+{
+    char d[128];
+    FILE *f;
+
+    (void)state;
+    snprintf(d, sizeof(d), "%s/.fwhub", dir);
+    mkdir(d, 0700);
+    f = fopen(db, "w"); /* an empty file is an empty SQLite database */
+    assert_non_null(f);
+    fclose(f);
+    close_ok(open_with(NULL));
+    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
+    close_ok(open_with(NULL));
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM audit_head"), 1);
+}
+
+static void a_newer_schema_is_refused(void **state)
+{
+    struct store *st = NULL;
+    struct fw_err err = {""};
+
+    (void)state;
+    close_ok(open_with(NULL));
+    tamper("INSERT INTO schema_version VALUES (99, 0)");
+    assert_int_equal(store_open(db, NULL, &st, &err), -1);
+    assert_non_null(strstr(err.msg, "schema version 99 is newer"));
+}
+
+static void urls(void **state)
+{
+    struct store_options o = {.no_create = true};
+    struct store *st = NULL;
+    struct fw_err err = {""};
+    char url[64];
+
+    (void)state;
+    assert_int_equal(store_open("postgresql://fwhub@db/fwhub", NULL, &st, &err), -1);
+    assert_non_null(strstr(err.msg, "not supported yet"));
+    assert_int_equal(store_open("mysql://x", NULL, &st, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown database scheme"));
+    assert_int_equal(store_open("sqlite:", NULL, &st, &err), -1);
+    assert_int_equal(store_open(db, &o, &st, &err), STORE_MISSING);
+    assert_non_null(strstr(err.msg, "does not exist"));
+    snprintf(url, sizeof(url), "sqlite:%s", db);
+    close_ok(open_with(NULL));
+    assert_int_equal(store_open(url, &o, &st, &err), 0);
+    close_ok(st);
+    assert_int_equal(store_default_url("/srv/repo", url, sizeof(url)), 0);
+    assert_string_equal(url, "sqlite:/srv/repo/.fwhub/fwhub.db");
+}
+
+static void a_reader_cannot_append(void **state)
+{
+    struct store_options o = {.no_writer = true};
+    struct store *st;
+    struct store_event a = audit_ev("target.created", MAC1, "1.0.0");
+    struct fw_err err = {""};
+
+    (void)state;
+    st = open_with(&o);
+    assert_int_equal(store_append(st, &a, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "reading only"));
+    close_ok(st);
+}
+
+/* ---- the chain ------------------------------------------------------------------------- */
+
+static void an_intact_chain_verifies(void **state)
+{
+    struct audit_verdict v;
+
+    (void)state;
+    write_audit(5);
+    v = verify();
+    assert_true(v.ok);
+    assert_int_equal(v.count, 5);
+    assert_int_equal(v.head_id, 5);
+    assert_int_equal(strlen(v.head_hash), 64);
+}
+
+static void an_empty_trail_verifies(void **state)
+{
+    struct audit_verdict v;
+
+    (void)state;
+    close_ok(open_with(NULL));
+    v = verify();
+    assert_true(v.ok);
+    assert_int_equal(v.count, 0);
+}
+
+static void an_update_names_the_record(void **state)
+{
+    (void)state;
+    write_audit(5);
+    tamper("UPDATE audit SET result = 'x' WHERE id = 2");
+    expect_broken(2, "record 2 was changed");
+}
+
+static void a_delete_names_the_record(void **state)
+{
+    (void)state;
+    write_audit(5);
+    tamper("DELETE FROM audit WHERE id = 3");
+    expect_broken(3, "record 3 is missing");
+}
+
+static void a_delete_at_the_end_names_the_record(void **state)
+{
+    (void)state;
+    write_audit(5);
+    tamper("DELETE FROM audit WHERE id >= 4");
+    expect_broken(4, "records 4 to 5 are missing");
+}
+
+static void a_swap_names_the_first_record(void **state)
+{
+    (void)state;
+    write_audit(5);
+    tamper("UPDATE audit SET id = -id WHERE id IN (2, 3);"
+           "UPDATE audit SET id = 5 + id WHERE id < 0");
+    expect_broken(2, "record 2 is out of order");
+}
+
+static void a_swap_of_contents_names_the_first_record(void **state)
+{
+    (void)state;
+    write_audit(5);
+    tamper("UPDATE audit SET time = 7 WHERE id = 2"); /* the two rows differ */
+    tamper("CREATE TEMP TABLE t AS SELECT * FROM audit WHERE id IN (2, 3);"
+           "UPDATE audit SET (time, prev_hash, hash) = (SELECT time, prev_hash, hash FROM t"
+           " WHERE t.id = 5 - audit.id) WHERE id IN (2, 3)");
+    expect_broken(2, "record 2");
+}
+
+/* Someone changes record 2 and writes a matching hash: record 3 still links to the old. */
+static void a_rewritten_hash_names_the_record(void **state)
+{
+    struct store_options o = {.no_writer = true};
+    struct store *st;
+    struct store_audit_filter f = {.after_id = 1, .limit = 1};
+    struct collected c = {0};
+    char h[SHA256_HEX_LEN], sql[256];
+    struct fw_err err;
+
+    (void)state;
+    write_audit(5);
+    tamper("UPDATE audit SET result = 'refused' WHERE id = 2");
+    st = open_with(&o);
+    assert_int_equal(store_audit_scan(st, &f, collect, &c, &err), 0);
+    c.last.actor = c.actor;
+    c.last.event = c.event;
+    c.last.subject_mac = c.mac;
+    c.last.detail = c.detail;
+    c.last.client_addr = "192.0.2.7";
+    c.last.user_agent = "test/1";
+    c.last.category = "device";
+    c.last.target_version = "10.2.1-custom";
+    c.last.result = "refused";
+    assert_int_equal(audit_hash(&c.last, h, &err), 0);
+    close_ok(st);
+    snprintf(sql, sizeof(sql), "UPDATE audit SET hash = '%s' WHERE id = 2", h);
+    tamper(sql);
+    expect_broken(2, "record 2 was changed: its hash was rewritten");
+}
+
+static void an_insert_behind_the_store_is_named(void **state)
+{
+    (void)state;
+    write_audit(2);
+    tamper("INSERT INTO audit SELECT 3, time, actor, client_addr, user_agent, category, event,"
+           " subject_mac, target_version, result, detail, prev_hash, hash FROM audit"
+           " WHERE id = 2");
+    expect_broken(3, "record 3");
+}
+
+static void the_hash_covers_every_field(void **state)
+{
+    struct store_audit r = {.id = 1,
+                            .time = 2,
+                            .actor = "a",
+                            .client_addr = "b",
+                            .user_agent = "c",
+                            .category = "d",
+                            .event = "e",
+                            .subject_mac = "f",
+                            .target_version = "g",
+                            .result = "h",
+                            .detail = "i"};
+    const char **fields[] = {&r.actor,          &r.client_addr, &r.user_agent,
+                             &r.category,       &r.event,       &r.subject_mac,
+                             &r.target_version, &r.result,      &r.detail};
+    char base[SHA256_HEX_LEN], h[SHA256_HEX_LEN];
+    struct fw_err err;
+
+    (void)state;
+    memcpy(r.prev_hash, AUDIT_GENESIS, SHA256_HEX_LEN);
+    assert_int_equal(audit_hash(&r, base, &err), 0);
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *old = *fields[i];
+
+        *fields[i] = "changed";
+        assert_int_equal(audit_hash(&r, h, &err), 0);
+        assert_string_not_equal(h, base);
+        *fields[i] = old;
+    }
+    r.id = 9;
+    assert_int_equal(audit_hash(&r, h, &err), 0);
+    assert_string_not_equal(h, base);
+    r.id = 1;
+    r.prev_hash[0] = '1';
+    assert_int_equal(audit_hash(&r, h, &err), 0);
+    assert_string_not_equal(h, base);
+    /* "ab" + "" and "a" + "b" are different records: lengths are part of the form */
+    r.prev_hash[0] = '0';
+    r.actor = "ab";
+    r.client_addr = "";
+    assert_int_equal(audit_hash(&r, base, &err), 0);
+    r.actor = "a";
+    r.client_addr = "b";
+    assert_int_equal(audit_hash(&r, h, &err), 0);
+    assert_string_not_equal(h, base);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(append_flush_read_back),
+        T(audit_filters_select_records),
+        T(unknown_audit_event_is_refused),
+        T(long_text_is_cut_at_a_character),
+        T(many_events_share_few_commits),
+        T(a_full_queue_answers_busy),
+        T(seen_events_are_coalesced_per_mac),
+        T(seen_keeps_first_seen_and_the_last_offer),
+        T(notify_and_sync_report_the_commit),
+        T(two_writers_keep_one_chain),
+        T(migrations_run_on_an_empty_file_and_once),
+        T(a_newer_schema_is_refused),
+        T(urls),
+        T(a_reader_cannot_append),
+        T(an_intact_chain_verifies),
+        T(an_empty_trail_verifies),
+        T(an_update_names_the_record),
+        T(a_delete_names_the_record),
+        T(a_delete_at_the_end_names_the_record),
+        T(a_swap_names_the_first_record),
+        T(a_swap_of_contents_names_the_first_record),
+        T(a_rewritten_hash_names_the_record),
+        T(an_insert_behind_the_store_is_named),
+        T(the_hash_covers_every_field),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
