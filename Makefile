@@ -37,12 +37,22 @@ SERVER_SRC := $(wildcard src/server/*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libfwhub.a
 FWHUB := $(BUILD)/fwhub
+# the device library: portable C99, built without _GNU_SOURCE; fwhub-device adds libcurl
+DEVICE_SRC := $(filter-out device/host_curl.c device/fwhub_device.c,$(wildcard device/*.c))
+DEVICE_OBJ := $(DEVICE_SRC:%.c=$(BUILD)/%.o)
+DEVICE_LIB := $(BUILD)/libfwdev.a
+FWHUB_DEVICE := $(BUILD)/fwhub-device
+DEVICE_CFLAGS := -std=c99 -pedantic $(OPT) $(WARN) $(SANFLAGS) -fstack-protector-strong \
+                 -D_FORTIFY_SOURCE=2 -Idevice $(shell pkg-config --cflags libcurl openssl 2>/dev/null)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# test clients (the load client of the hostile-client tests and bench/hostile.sh)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all deps check run bench clean format-check unit
-all: $(FWHUB) $(UNIT_BIN)
+all: $(FWHUB) $(FWHUB_DEVICE) $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,17 +70,58 @@ $(FWHUB): $(CLI_OBJ) $(SERVER_OBJ) $(LIB)
 	@printf '  LD      %s\n' $@
 	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SERVER_OBJ) $(LIB) $(SERVER_LIBS) $(LDLIBS)
 
+$(BUILD)/device/%.o: device/%.c
+	@mkdir -p $(dir $@)
+	@printf '  CC      %s\n' $<
+	@$(CC) $(DEVICE_CFLAGS) -MMD -MP -c $< -o $@
+
+# fwhub-device is a POSIX program (fsync, rename); the library itself stays C99
+$(BUILD)/device/fwhub_device.o: DEVICE_CFLAGS += -D_POSIX_C_SOURCE=200809L
+
+$(DEVICE_LIB): $(DEVICE_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FWHUB_DEVICE): $(BUILD)/device/fwhub_device.o $(BUILD)/device/host_curl.o $(DEVICE_LIB)
+	@printf '  LD      %s\n' $@
+	@$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl libcrypto 2>/dev/null)
+
+$(BUILD)/tests/test_fwdev: tests/unit/test_fwdev.c $(DEVICE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -Idevice -MMD -MP $< -o $@ $(LDFLAGS) $(DEVICE_LIB) $(LIB) $(LDLIBS) -lcmocka
+
+# a pure parser of the server, tested without h2o
+$(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/httpcond.o
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
 
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	@printf '  TOOL    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< -o $@ $(LDFLAGS)
+
 deps:
 	@scripts/deps.sh
 
+# the fault-injection shim of tests/integration/test_faults.sh: never sanitized, since it is
+# preloaded into the binary under test (after libasan under SAN=1)
+FAULT_SO := build/fault.so
+
+$(FAULT_SO): tests/fault/fault.c
+	@mkdir -p $(dir $@)
+	@printf '  SHIM    %s\n' $@
+	@$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -shared $< -o $@ -ldl
+
 check: deps
-	@$(MAKE) --no-print-directory all
-	@FWHUB=$(FWHUB) BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+	@$(MAKE) --no-print-directory all $(FAULT_SO)
+	@FWHUB=$(FWHUB) BUILD=$(BUILD) SAN=$(SAN) FAULT_SO=$(FAULT_SO) tests/run.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(FWHUB)
@@ -80,6 +131,12 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog
 	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
+
+# sign/verify costs and the device library's image check: build/bench/verify [FILE...]
+$(BUILD)/bench/verify: bench/verify.c $(DEVICE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  BENCH   %s\n' $@
+	@$(CC) $(CFLAGS) -Idevice $< -o $@ $(LDFLAGS) $(DEVICE_LIB) $(LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -109,7 +166,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 .PHONY: fuzz
 fuzz:
 	@scripts/deps.sh fuzz
-	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@$(MAKE) -s --no-print-directory $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 
 format-check:
@@ -118,5 +175,6 @@ format-check:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(DEVICE_OBJ:.o=.d) $(BUILD)/device/fwhub_device.d $(BUILD)/device/host_curl.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
 -include $(FUZZ_OBJ:.o=.d)

@@ -14,6 +14,9 @@ static const struct command commands[] = {
     {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
     {"validate", cmd_validate}, {"cleanup", cmd_cleanup}, {"serve", serve_command},
     {"audit", cmd_audit},       {"report", cmd_report},
+    {"keygen", cmd_keygen},
+    {"sign", cmd_sign},
+    {"verify", cmd_verify},
 };
 
 static const char usage[] =
@@ -31,6 +34,9 @@ static const char usage[] =
     "  audit [verify]                   the audit trail, and the check of its hash chain\n"
     "  report                           targets, releases, follow-ups, patterns\n"
     "  serve [--listen HOST:PORT]       answer devices over HTTP (see 'fwhub serve --help')\n"
+    "  keygen --out DIR [--repo REPO]   a signing key pair; --repo trusts it (keys/)\n"
+    "  sign --key FILE                  sign every image that lacks a valid signature\n"
+    "  verify [--key PUB]...            check every image's signature\n"
     "\n"
     "Options:\n"
     "  --repo DIR     the repository (default: $FWHUB_REPO, else the current directory);\n"
