@@ -1,6 +1,7 @@
 /* archive.c: taking a targeted fix out of service by moving it into targeted/archive/. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/fsutil.h"
@@ -72,17 +73,75 @@ static int pick_folder(const char *repo, uint64_t mac, int64_t now, char *rel, s
                    ARCHIVE_TRIES);
 }
 
-/* Moves repo/from_rel to repo/to_rel when from_rel exists. */
-static int move_rel(const char *repo, const char *from_rel, const char *to_rel, struct fw_err *err)
+/* One move of a target's file or folder, repository-relative. */
+struct step {
+    const char *from;
+    const char *to;
+};
+
+/* Moves repo/from_rel to repo/to_rel when from_rel exists; *moved tells whether it did
+ * (also when only the fsync after the rename failed). Returns as fs_move, 0 when there
+ * was nothing to move. */
+static int move_rel(const char *repo, const char *from_rel, const char *to_rel, bool *moved,
+                    struct fw_err *err)
 {
     char from[CLI_PATH_MAX], to[CLI_PATH_MAX];
+    int rc;
 
+    *moved = false;
     if (fs_join(from, sizeof(from), repo, from_rel) != 0 ||
         fs_join(to, sizeof(to), repo, to_rel) != 0)
         return fw_fail(err, "%s: path too long", from_rel);
     if (!cli_exists(from))
         return 0;
-    return fs_move(from, to, err);
+    rc = fs_move(from, to, err);
+    *moved = rc == 0 || rc == FS_NOT_DURABLE;
+    return rc;
+}
+
+/* Appends "; <note><detail>" to the message in err. */
+static void add_note(struct fw_err *err, const char *note, const char *detail)
+{
+    size_t n = strlen(err->msg);
+
+    snprintf(err->msg + n, sizeof(err->msg) - n, "; %s%s", note, detail);
+}
+
+/* Takes back the moves of steps[0..n) that happened (moved[]), last first. A move back
+ * that is not durable still counts: the file is back in place. */
+static void move_back(const char *repo, const struct step *steps, const bool *moved, size_t n,
+                      struct fw_err *err)
+{
+    struct fw_err back;
+    bool undone = true;
+    bool again;
+
+    while (n-- > 0) {
+        if (moved[n] && move_rel(repo, steps[n].to, steps[n].from, &again, &back) < 0 && !again) {
+            add_note(err, "moving it back failed too: ", back.msg);
+            undone = false;
+        }
+    }
+    if (undone)
+        add_note(err, "everything is back where it was", "");
+}
+
+/* Makes the two moves of steps in their order, all or nothing: when one fails, or only the
+ * fsync after its rename does, what was moved (that one included) is moved back. A crash
+ * midway leaves what the order allows: callers order the moves so that no target ever
+ * names an image folder that is not there. */
+static int move_both(const char *repo, const struct step steps[2], struct fw_err *err)
+{
+    bool moved[2] = {false, false};
+    size_t k;
+
+    for (k = 0; k < 2; k++)
+        if (move_rel(repo, steps[k].from, steps[k].to, &moved[k], err) < 0)
+            break;
+    if (k == 2)
+        return 0;
+    move_back(repo, steps, moved, k + 1, err);
+    return -1;
 }
 
 static int make_folder(const char *repo, const char *rel, bool with_firmware, struct fw_err *err)
@@ -95,11 +154,28 @@ static int make_folder(const char *repo, const char *rel, bool with_firmware, st
     return fs_mkdirs(path, err);
 }
 
+/* Removes the archive folder rel and its firmware/ again when they are empty: after a
+ * failed archive they hold nothing, and an empty archive folder would only puzzle. */
+static void drop_folder(const char *repo, const char *rel)
+{
+    char path[CLI_PATH_MAX];
+
+    if (fs_join(path, sizeof(path), repo, rel) != 0 ||
+        fs_join(path, sizeof(path), path, "firmware") != 0)
+        return;
+    rmdir(path);
+    if (fs_join(path, sizeof(path), repo, rel) == 0)
+        rmdir(path);
+}
+
 int cli_archive_target(const char *repo, uint64_t mac, int64_t now, char *where, size_t wlen,
                        struct fw_err *err)
 {
     char dir[128], prefix[160], path[CLI_PATH_MAX];
     struct target_paths src, dst;
+    /* The JSON file first: once it is gone the target is out of service, and its image
+     * folder, moved next, is no longer named by anything. */
+    const struct step steps[] = {{src.json, dst.json}, {src.firmware, dst.firmware}};
     bool has_json, has_fw;
 
     target_paths(mac, "targeted/", &src);
@@ -112,16 +188,16 @@ int cli_archive_target(const char *repo, uint64_t mac, int64_t now, char *where,
     if (!has_json && !has_fw)
         return fw_fail(err, "nothing to archive: neither %s nor %s exists", src.json, src.firmware);
 
-    if (pick_folder(repo, mac, now, dir, sizeof(dir), err) < 0 ||
-        make_folder(repo, dir, has_fw, err) < 0)
+    if (pick_folder(repo, mac, now, dir, sizeof(dir), err) < 0)
         return -1;
     snprintf(prefix, sizeof(prefix), "%s/", dir);
     target_paths(mac, prefix, &dst);
     snprintf(where, wlen, "%s", dir);
 
-    if (move_rel(repo, src.json, dst.json, err) < 0 ||
-        move_rel(repo, src.firmware, dst.firmware, err) < 0)
+    if (make_folder(repo, dir, has_fw, err) < 0 || move_both(repo, steps, err) < 0) {
+        drop_folder(repo, dir);
         return fw_context(err, "cannot archive %s", src.json);
+    }
     return 0;
 }
 
@@ -129,12 +205,13 @@ int cli_unarchive_target(const char *repo, uint64_t mac, const char *where, stru
 {
     char prefix[160];
     struct target_paths src, dst;
+    /* The image folder first, so that the target coming back after it finds it. */
+    const struct step steps[] = {{src.firmware, dst.firmware}, {src.json, dst.json}};
 
     snprintf(prefix, sizeof(prefix), "%s/", where);
     target_paths(mac, prefix, &src);
     target_paths(mac, "targeted/", &dst);
-    if (move_rel(repo, src.json, dst.json, err) < 0 ||
-        move_rel(repo, src.firmware, dst.firmware, err) < 0)
+    if (move_both(repo, steps, err) < 0)
         return fw_context(err, "cannot restore %s from %s", dst.json, where);
     return 0;
 }

@@ -114,14 +114,17 @@ int cli_table_add(struct cli_table *t, const char *const *row) FW_NODISCARD;
 void cli_table_print(const struct cli_table *t, FILE *out);
 void cli_table_free(struct cli_table *t);
 
-/* Moves targeted/<MAC>.json and targeted/firmware/<MAC>/ of repo into a new folder
- * targeted/archive/<timestamp>[-N]/ (timestamp of now), creating it; never deletes. The
- * folder's repository-relative name is written to where. Returns 0, or -1 with err
- * (what was moved before the failure stays in the archive). */
+/* Moves targeted/<MAC>.json and then targeted/firmware/<MAC>/ of repo (what exists of
+ * them) into a new folder targeted/archive/<timestamp>[-N]/ (timestamp of now), creating
+ * it; never deletes. The folder's repository-relative name is written to where. All or
+ * nothing: returns 0, or -1 with err once what was moved, also when only the fsync after
+ * a rename failed, is moved back and the new empty folder removed; should a move back fail
+ * too, err names what stays in the archive. */
 int cli_archive_target(const char *repo, uint64_t mac, int64_t now, char *where, size_t wlen,
                        struct fw_err *err) FW_NODISCARD;
 
-/* Moves what cli_archive_target archived (from where) back into place. */
+/* Moves what cli_archive_target archived (from where) back into place, the image folder
+ * first; all or nothing as cli_archive_target. */
 int cli_unarchive_target(const char *repo, uint64_t mac, const char *where,
                          struct fw_err *err) FW_NODISCARD;
 

@@ -162,9 +162,10 @@ static void merge(struct buf *b, const struct device_list *old, const struct dev
 }
 
 /* Reads and parses a devices CSV; prints its findings to stderr. Returns the number of
- * errors, or -1 when it could not be read. */
+ * errors, or -1 when it could not be read. When keep is not NULL and the file was parsed,
+ * its text goes to *keep (owned by the caller) and its length to *keep_len. */
 static long read_devices(const char *path, const char *name, struct arena *arena,
-                         struct device_list *out)
+                         struct device_list *out, char **keep, size_t *keep_len)
 {
     struct problems pr = {0};
     struct fw_err err;
@@ -182,6 +183,11 @@ static long read_devices(const char *path, const char *name, struct arena *arena
     }
     problems_print(&pr, stderr);
     errors = (long)pr.errors;
+    if (keep) {
+        *keep = text;
+        *keep_len = len;
+        text = NULL;
+    }
 
 out:
     free(text);
@@ -189,8 +195,11 @@ out:
     return errors;
 }
 
+/* Writes devices.csv with old and add merged; prev is its text as read (NULL when there
+ * was none), put back should the new one not become durable. */
 static int write_merged(const struct cli *cli, const struct device_list *old,
-                        const struct device_list *add, const char *file)
+                        const struct device_list *add, const char *file, const char *prev,
+                        size_t prev_len)
 {
     struct merge_count mc = {0, 0, 0, 0};
     struct buf b = {NULL, 0, 0, false};
@@ -205,7 +214,7 @@ static int write_merged(const struct cli *cli, const struct device_list *old,
     }
     if (cli_path(path, sizeof(path), cli->repo, "devices.csv") < 0)
         goto out;
-    if (fs_write_atomic(path, b.p, b.n, 0644, &err) < 0) {
+    if (fs_replace_atomic(path, b.p, b.n, prev, prev_len, 0644, &err) < 0) {
         cli_fail("%s", err.msg);
         goto out;
     }
@@ -227,7 +236,9 @@ static int import(const struct cli *cli, const char *file)
     struct arena arena = {0};
     char path[CLI_PATH_MAX];
     int rc = CLI_FAIL;
-    long errors = read_devices(file, file, &arena, &add);
+    char *prev = NULL;
+    size_t prev_len = 0;
+    long errors = read_devices(file, file, &arena, &add, NULL, NULL);
 
     if (errors < 0)
         goto out;
@@ -243,7 +254,7 @@ static int import(const struct cli *cli, const char *file)
     if (cli_path(path, sizeof(path), cli->repo, "devices.csv") < 0)
         goto out;
     if (cli_exists(path)) {
-        errors = read_devices(path, "devices.csv", &arena, &old);
+        errors = read_devices(path, "devices.csv", &arena, &old, &prev, &prev_len);
         if (errors != 0) {
             if (errors > 0)
                 cli_fail("devices.csv: %ld error%s; fix it before importing", errors,
@@ -251,9 +262,10 @@ static int import(const struct cli *cli, const char *file)
             goto out;
         }
     }
-    rc = write_merged(cli, &old, &add, file);
+    rc = write_merged(cli, &old, &add, file, prev, prev_len);
 
 out:
+    free(prev);
     arena_free(&arena);
     return rc;
 }
@@ -341,7 +353,7 @@ static int devices_list(struct cli *cli, int argc, char **argv)
     if (cli_path(path, sizeof(path), cli->repo, "devices.csv") < 0)
         return CLI_FAIL;
     if (cli_exists(path))
-        errors = read_devices(path, "devices.csv", &arena, &l);
+        errors = read_devices(path, "devices.csv", &arena, &l, NULL, NULL);
     if (errors < 0)
         rc = CLI_FAIL;
     else

@@ -86,6 +86,8 @@ struct rel {
     char sha256[SHA256_HEX_LEN];
     uint64_t size;
     bool copied;
+    char *prev; /* manifest.json as read, put back should the write not become durable */
+    size_t prev_len;
 };
 
 static const char *opt_name(const struct option *options, int c)
@@ -181,22 +183,20 @@ static int check_add(const struct cli *cli, const struct rel *r)
     return CLI_OK;
 }
 
-/* manifest.json as it is, or a new one when the repository has none. */
-static int read_manifest(const char *path, json_t **root)
+/* manifest.json as it is, or a new one when the repository has none; its text goes to
+ * r->prev (NULL when there is none), owned by the caller. */
+static int read_manifest(const char *path, struct rel *r, json_t **root)
 {
     json_error_t jerr;
     struct fw_err err;
-    char *text = NULL;
-    size_t len;
 
     if (!cli_exists(path)) {
         *root = json_pack("{s:{}}", "hardware_models");
         return *root ? CLI_OK : cli_fail("out of memory");
     }
-    if (fs_read_file(path, MANIFEST_FILE_MAX, &text, &len, &err) < 0)
+    if (fs_read_file(path, MANIFEST_FILE_MAX, &r->prev, &r->prev_len, &err) < 0)
         return cli_fail("%s", err.msg);
-    *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
+    *root = json_loadb(r->prev, r->prev_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!*root)
         return cli_fail("manifest.json:%d:%d: invalid JSON: %s; fix it first ('fwhub validate')",
                         jerr.line, jerr.column, jerr.text);
@@ -282,7 +282,9 @@ static json_t *release_entry(const struct rel *r)
                      "size_bytes", (json_int_t)r->size);
 }
 
-/* Copies the image (unless the same one is there) and writes the manifest. */
+/* Copies the image (unless the same one is there) and writes the manifest, all or nothing:
+ * should the manifest not be written, or its write not become durable and the previous
+ * manifest be put back, a copied image goes again. */
 static int write_release(const struct cli *cli, struct rel *r, json_t *root, const char *dst)
 {
     char dir[CLI_PATH_MAX], path[CLI_PATH_MAX];
@@ -290,6 +292,7 @@ static int write_release(const struct cli *cli, struct rel *r, json_t *root, con
     char *text = NULL;
     size_t len;
     int rc = CLI_FAIL;
+    int wrc;
 
     if (cli_path(dir, sizeof(dir), cli->repo, "firmware") < 0 ||
         fs_join(dir, sizeof(dir), dir, r->model) != 0 ||
@@ -301,13 +304,23 @@ static int write_release(const struct cli *cli, struct rel *r, json_t *root, con
         goto out;
     }
     if (!cli_exists(dst)) {
-        if (fs_mkdirs(dir, &err) < 0 || fs_copy_atomic(r->firmware, dst, 0644, &err) < 0)
+        if (fs_mkdirs(dir, &err) < 0)
             goto fail;
-        r->copied = true;
+        wrc = fs_copy_atomic(r->firmware, dst, 0644, &err);
+        /* a copy that is not durable is in place all the same, and has to go again */
+        r->copied = wrc == 0 || wrc == FS_NOT_DURABLE;
+        if (wrc < 0)
+            goto fail;
     }
     len = strlen(text);
     text[len] = '\n'; /* the NUL becomes the final newline */
-    if (fs_write_atomic(path, text, len + 1, 0644, &err) < 0)
+    wrc = fs_replace_atomic(path, text, len + 1, r->prev, r->prev_len, 0644, &err);
+    if (wrc == FS_NOT_DURABLE) {
+        /* the new manifest stayed, so does the image it lists */
+        cli_fail("%s", err.msg);
+        goto out;
+    }
+    if (wrc < 0)
         goto fail;
     rc = CLI_OK;
     goto out;
@@ -370,10 +383,11 @@ static int release_add(struct cli *cli, int argc, char **argv)
     isotime_format(isotime_now(), r.now);
     if (cli_path(path, sizeof(path), cli->repo, "manifest.json") < 0)
         return CLI_FAIL;
-    rc = read_manifest(path, &root);
+    rc = read_manifest(path, &r, &root);
     if (rc == CLI_OK)
         rc = add_to(cli, &r, root);
     json_decref(root);
+    free(r.prev);
     return rc;
 }
 

@@ -133,6 +133,8 @@ static int atomic_open(struct atomic_file *af, const char *path)
     return 0;
 }
 
+/* Returns 0, -1 when path is untouched (errno set), or FS_NOT_DURABLE when the temporary
+ * file was renamed over path but the fsync of its directory failed (errno set). */
 static int atomic_commit(struct atomic_file *af, const char *path, mode_t mode)
 {
     int fd = af->fd;
@@ -147,30 +149,95 @@ static int atomic_commit(struct atomic_file *af, const char *path, mode_t mode)
     if (rename(af->tmp, path) != 0)
         return -1;
     af->created = false;
-    return fsync_dir(af->dir);
+    /* From here on path holds the new content, whatever the directory fsync says. */
+    return fsync_dir(af->dir) == 0 ? 0 : FS_NOT_DURABLE;
 }
 
-/* Undoes whatever atomic_open and atomic_commit left behind; a no-op after success. */
+/* Undoes whatever atomic_open and atomic_commit left behind; a no-op after success.
+ * Keeps errno, which still tells why the write failed. */
 static void atomic_abort(struct atomic_file *af)
 {
+    int saved = errno;
+
     if (af->fd >= 0)
         close(af->fd);
     if (af->created)
         unlink(af->tmp);
     af->fd = -1;
     af->created = false;
+    errno = saved;
+}
+
+/* The message of a write that failed (rc -1) or is not durable (FS_NOT_DURABLE: the fsync
+ * of dir failed), from errno. Returns rc. */
+static int write_failed(struct fw_err *err, int rc, const char *path, const char *dir)
+{
+    if (rc == FS_NOT_DURABLE)
+        fw_fail(err, "cannot write %s: fsync of %s: %s", path, dir, strerror(errno));
+    else
+        fw_fail(err, "cannot write %s: %s", path, strerror(errno));
+    return rc;
+}
+
+/* fs_write_atomic without the message: its result, with errno set when it is not 0. */
+static int write_file(struct atomic_file *af, const char *path, const void *data, size_t len,
+                      mode_t mode)
+{
+    int rc = atomic_open(af, path);
+
+    if (rc == 0)
+        rc = write_all(af->fd, data, len);
+    if (rc == 0)
+        rc = atomic_commit(af, path, mode);
+    atomic_abort(af);
+    return rc;
 }
 
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct fw_err *err)
 {
     struct atomic_file af;
-    int rc = 0;
+    int rc = write_file(&af, path, data, len, mode);
 
-    if (atomic_open(&af, path) != 0 || write_all(af.fd, data, len) != 0 ||
-        atomic_commit(&af, path, mode) != 0)
-        rc = fw_fail(err, "cannot write %s: %s", path, strerror(errno));
-    atomic_abort(&af);
-    return rc;
+    return rc == 0 ? 0 : write_failed(err, rc, path, af.dir);
+}
+
+/* Makes path hold again what it held before a write that is not durable: prev, or no file
+ * at all when prev is NULL. Returns 0 once it does, -1 with errno set otherwise. */
+static int put_back(const char *path, const void *prev, size_t prev_len, mode_t mode)
+{
+    struct atomic_file af;
+    const char *base;
+
+    /* A put-back that is itself not durable still took the new content away. */
+    if (prev)
+        return write_file(&af, path, prev, prev_len, mode) == -1 ? -1 : 0;
+    if (unlink(path) != 0)
+        return -1;
+    /* The file is gone either way; the fsync only makes that durable. */
+    if (split_path(path, af.dir, sizeof(af.dir), &base) == 0)
+        fsync_dir(af.dir);
+    return 0;
+}
+
+int fs_replace_atomic(const char *path, const void *data, size_t len, const void *prev,
+                      size_t prev_len, mode_t mode, struct fw_err *err)
+{
+    struct atomic_file af;
+    char cause[FW_ERRLEN];
+    int rc = write_file(&af, path, data, len, mode);
+
+    if (rc != FS_NOT_DURABLE)
+        return rc == 0 ? 0 : write_failed(err, rc, path, af.dir);
+    snprintf(cause, sizeof(cause), "fsync of %s: %s", af.dir, strerror(errno));
+    if (put_back(path, prev, prev_len, mode) != 0) {
+        fw_fail(err,
+                "cannot write %s: %s; the new content stays in place, since putting back "
+                "the previous one failed too: %s",
+                path, cause, strerror(errno));
+        return FS_NOT_DURABLE;
+    }
+    return fw_fail(err, "cannot write %s: %s; %s", path, cause,
+                   prev ? "the previous content was put back" : "the new file was removed");
 }
 
 /* Opens path for reading and checks that it is a regular file. O_NONBLOCK keeps a FIFO
@@ -239,16 +306,14 @@ int fs_copy_atomic(const char *src, const char *dst, mode_t mode, struct fw_err 
     if (in < 0)
         return -1;
     if (atomic_open(&af, dst) != 0) {
-        fw_fail(err, "cannot write %s: %s", dst, strerror(errno));
+        write_failed(err, -1, dst, NULL);
         goto out;
     }
     if (copy_stream(in, af.fd, src, dst, err) != 0)
         goto out;
-    if (atomic_commit(&af, dst, mode) != 0) {
-        fw_fail(err, "cannot write %s: %s", dst, strerror(errno));
-        goto out;
-    }
-    rc = 0;
+    rc = atomic_commit(&af, dst, mode);
+    if (rc != 0)
+        write_failed(err, rc, dst, af.dir);
 out:
     atomic_abort(&af);
     close(in);
@@ -425,16 +490,23 @@ int fs_move(const char *src, const char *dst, struct fw_err *err)
 {
     char sdir[PATH_MAX];
     char ddir[PATH_MAX];
+    const char *unsynced = NULL;
     const char *base;
 
     if (split_path(src, sdir, sizeof(sdir), &base) != 0 ||
         split_path(dst, ddir, sizeof(ddir), &base) != 0 || rename_noreplace(src, dst) != 0)
         return fw_fail(err, "cannot move %s to %s: %s", src, dst, strerror(errno));
 
-    /* The new name first: should the second fsync fail, the file is not lost. */
-    if (fsync_dir(ddir) != 0 || (strcmp(sdir, ddir) != 0 && fsync_dir(sdir) != 0))
-        return fw_fail(err, "cannot move %s to %s: %s", src, dst, strerror(errno));
-    return 0;
+    /* The new name first: should the second fsync fail, the file is not lost. From here on
+     * the move has happened, whatever the fsyncs say. */
+    if (fsync_dir(ddir) != 0)
+        unsynced = ddir;
+    else if (strcmp(sdir, ddir) != 0 && fsync_dir(sdir) != 0)
+        unsynced = sdir;
+    if (!unsynced)
+        return 0;
+    fw_fail(err, "cannot move %s to %s: fsync of %s: %s", src, dst, unsynced, strerror(errno));
+    return FS_NOT_DURABLE;
 }
 
 /* Refuses, before anything is looked up, the spellings that could step out of the

@@ -1,4 +1,4 @@
-/* test_fsutil.c: atomic writes and copies, bounded reads, mkdirs, moves, and repository paths. */
+/* test_fsutil.c: atomic writes, replaces and copies, bounded reads, mkdirs, moves, paths. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
@@ -25,6 +26,23 @@
 #define WANT_LEN (3 * PATH_MAX)
 
 static char tmpdir[64];
+
+/* Bit k of fail_fsyncs makes the k-th fsync of a test (counted from 0) fail with EIO. A
+ * directory fsync that fails after a rename can be forced no other way. */
+static unsigned fail_fsyncs;
+static unsigned fsyncs;
+
+/* Defined in the program, this fsync stands in for libc's, also in libfwhub.a. */
+int fsync(int fd)
+{
+    unsigned k = fsyncs++;
+
+    if (k < 32 && (fail_fsyncs >> k & 1u)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -46,9 +64,11 @@ static int remove_tmpdir(void **state)
     return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Each test starts from an empty directory. */
+/* Each test starts from an empty directory, with every fsync working. */
 static int empty_tmpdir(void **state)
 {
+    fail_fsyncs = 0;
+    fsyncs = 0;
     return remove_tmpdir(state) == 0 && mkdir(tmpdir, 0700) == 0 ? 0 : -1;
 }
 
@@ -299,6 +319,152 @@ static void write_atomic_refuses_a_path_too_long_for_its_temp_file(void **state)
     assert_memory_equal(err.msg, "cannot write /tmp/ppp", 21);
 }
 
+/* The fsyncs of a write: #0 the temporary file, #1 the directory after the rename. */
+static void write_atomic_fails_with_path_untouched_when_the_file_fsync_fails(void **state)
+{
+    char path[PATH_MAX];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("devices.csv", "old");
+    tmp_path(path, sizeof(path), "devices.csv");
+    fail_fsyncs = 1u << 0;
+    assert_int_equal(fs_write_atomic(path, "new", 3, 0644, &err), -1);
+    assert_msg(&err, "cannot write %s: %s", path, "Input/output error");
+    slurp("devices.csv", got, sizeof(got));
+    assert_string_equal(got, "old");
+    assert_int_equal(temp_files_in("."), 0);
+}
+
+static void write_atomic_reports_a_failed_directory_fsync_as_not_durable(void **state)
+{
+    char path[PATH_MAX];
+    char want[WANT_LEN];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("devices.csv", "old");
+    tmp_path(path, sizeof(path), "devices.csv");
+    fail_fsyncs = 1u << 1;
+    assert_int_equal(fs_write_atomic(path, "new", 3, 0644, &err), FS_NOT_DURABLE);
+    snprintf(want, sizeof(want), "cannot write %s: fsync of %s: Input/output error", path, tmpdir);
+    assert_string_equal(err.msg, want);
+    slurp("devices.csv", got, sizeof(got));
+    assert_string_equal(got, "new");
+    assert_int_equal(temp_files_in("."), 0);
+}
+
+static void replace_atomic_writes_as_write_atomic_when_nothing_fails(void **state)
+{
+    char path[PATH_MAX];
+    char got[16];
+    struct fw_err err;
+    struct stat st;
+
+    (void)state;
+    put("manifest.json", "old");
+    tmp_path(path, sizeof(path), "manifest.json");
+    assert_int_equal(fs_replace_atomic(path, "new", 3, "old", 3, 0640, &err), 0);
+    slurp("manifest.json", got, sizeof(got));
+    assert_string_equal(got, "new");
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(fsyncs, 2);
+}
+
+static void replace_atomic_puts_the_previous_content_back_when_not_durable(void **state)
+{
+    char path[PATH_MAX];
+    char want[WANT_LEN];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("manifest.json", "old");
+    tmp_path(path, sizeof(path), "manifest.json");
+    fail_fsyncs = 1u << 1;
+    assert_int_equal(fs_replace_atomic(path, "new", 3, "old", 3, 0644, &err), -1);
+    snprintf(want, sizeof(want),
+             "cannot write %s: fsync of %s: Input/output error; the previous content was put back",
+             path, tmpdir);
+    assert_string_equal(err.msg, want);
+    slurp("manifest.json", got, sizeof(got));
+    assert_string_equal(got, "old");
+    assert_int_equal(temp_files_in("."), 0);
+}
+
+static void replace_atomic_removes_a_new_file_again_when_not_durable(void **state)
+{
+    char path[PATH_MAX];
+    struct fw_err err;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "devices.csv");
+    fail_fsyncs = 1u << 1;
+    assert_int_equal(fs_replace_atomic(path, "new", 3, NULL, 0, 0644, &err), -1);
+    assert_non_null(strstr(err.msg, "; the new file was removed"));
+    assert_false(exists("devices.csv"));
+    assert_int_equal(temp_files_in("."), 0);
+}
+
+/* #2 is the fsync of the put-back's temporary file: the new content has to stay. */
+static void replace_atomic_keeps_the_new_content_when_putting_back_fails(void **state)
+{
+    char path[PATH_MAX];
+    char want[WANT_LEN];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("manifest.json", "old");
+    tmp_path(path, sizeof(path), "manifest.json");
+    fail_fsyncs = 1u << 1 | 1u << 2;
+    assert_int_equal(fs_replace_atomic(path, "new", 3, "old", 3, 0644, &err), FS_NOT_DURABLE);
+    snprintf(want, sizeof(want),
+             "cannot write %s: fsync of %s: Input/output error; the new content stays in place, "
+             "since putting back the previous one failed too: Input/output error",
+             path, tmpdir);
+    assert_string_equal(err.msg, want);
+    slurp("manifest.json", got, sizeof(got));
+    assert_string_equal(got, "new");
+    assert_int_equal(temp_files_in("."), 0);
+}
+
+/* A put-back whose own directory fsync fails has still taken the new content away. */
+static void replace_atomic_counts_a_put_back_that_is_not_durable_as_put_back(void **state)
+{
+    char path[PATH_MAX];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("manifest.json", "old");
+    tmp_path(path, sizeof(path), "manifest.json");
+    fail_fsyncs = 1u << 1 | 1u << 3;
+    assert_int_equal(fs_replace_atomic(path, "new", 3, "old", 3, 0644, &err), -1);
+    slurp("manifest.json", got, sizeof(got));
+    assert_string_equal(got, "old");
+}
+
+static void replace_atomic_fails_with_path_untouched_as_write_atomic(void **state)
+{
+    char path[PATH_MAX];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("manifest.json", "old");
+    tmp_path(path, sizeof(path), "manifest.json");
+    fail_fsyncs = 1u << 0;
+    assert_int_equal(fs_replace_atomic(path, "new", 3, "old", 3, 0644, &err), -1);
+    assert_msg(&err, "cannot write %s: %s", path, "Input/output error");
+    slurp("manifest.json", got, sizeof(got));
+    assert_string_equal(got, "old");
+    assert_int_equal(fsyncs, 1);
+}
+
 static void copy_atomic_copies_more_than_one_chunk_with_mode(void **state)
 {
     size_t len = 200 * 1024 + 3;
@@ -382,6 +548,29 @@ static void copy_atomic_into_missing_directory_fails_naming_destination(void **s
     tmp_path(dst, sizeof(dst), "missing/copy.bin");
     assert_int_equal(fs_copy_atomic(src, dst, 0644, &err), -1);
     assert_msg(&err, "cannot write %s: %s", dst, "No such file or directory");
+}
+
+static void copy_atomic_reports_a_failed_directory_fsync_as_not_durable(void **state)
+{
+    char src[PATH_MAX];
+    char dst[PATH_MAX];
+    char want[WANT_LEN];
+    char got[16];
+    struct fw_err err;
+
+    (void)state;
+    put("image.bin", "image");
+    make_dir("firmware");
+    tmp_path(src, sizeof(src), "image.bin");
+    tmp_path(dst, sizeof(dst), "firmware/image.bin");
+    fail_fsyncs = 1u << 1;
+    assert_int_equal(fs_copy_atomic(src, dst, 0644, &err), FS_NOT_DURABLE);
+    snprintf(want, sizeof(want), "cannot write %s: fsync of %s/firmware: Input/output error", dst,
+             tmpdir);
+    assert_string_equal(err.msg, want);
+    slurp("firmware/image.bin", got, sizeof(got));
+    assert_string_equal(got, "image");
+    assert_int_equal(temp_files_in("firmware"), 0);
 }
 
 static void read_file_returns_content_nul_terminated(void **state)
@@ -668,6 +857,53 @@ static void move_refuses_a_directory_longer_than_path_max(void **state)
     assert_false(exists("b"));
 }
 
+/* The fsyncs of a move: #0 the new directory, #1 the old one. */
+static void move_reports_a_failed_fsync_of_the_new_directory_as_not_durable(void **state)
+{
+    char src[PATH_MAX];
+    char dst[PATH_MAX];
+    char want[WANT_LEN];
+    struct fw_err err;
+
+    (void)state;
+    put("AB.json", "fix");
+    make_dir("archive");
+    tmp_path(src, sizeof(src), "AB.json");
+    tmp_path(dst, sizeof(dst), "archive/AB.json");
+    fail_fsyncs = 1u << 0;
+    assert_int_equal(fs_move(src, dst, &err), FS_NOT_DURABLE);
+    snprintf(want, sizeof(want), "cannot move %s to %s: fsync of %s/archive: Input/output error",
+             src, dst, tmpdir);
+    assert_string_equal(err.msg, want);
+    assert_false(exists("AB.json"));
+    assert_true(exists("archive/AB.json"));
+}
+
+static void move_reports_a_failed_fsync_of_the_old_directory_as_not_durable(void **state)
+{
+    char src[PATH_MAX];
+    char dst[PATH_MAX];
+    char want[WANT_LEN];
+    struct fw_err err;
+
+    (void)state;
+    put("AB.json", "fix");
+    make_dir("archive");
+    tmp_path(src, sizeof(src), "AB.json");
+    tmp_path(dst, sizeof(dst), "archive/AB.json");
+    fail_fsyncs = 1u << 1;
+    assert_int_equal(fs_move(src, dst, &err), FS_NOT_DURABLE);
+    snprintf(want, sizeof(want), "cannot move %s to %s: fsync of %s: Input/output error", src, dst,
+             tmpdir);
+    assert_string_equal(err.msg, want);
+    assert_true(exists("archive/AB.json"));
+    /* moving it back undoes it */
+    fail_fsyncs = 0;
+    assert_int_equal(fs_move(dst, src, &err), 0);
+    assert_true(exists("AB.json"));
+    assert_false(exists("archive/AB.json"));
+}
+
 /* A small repository: tmpdir/repo with one file, and tmpdir/outside beside it. */
 static void make_repo(char *repo, size_t len)
 {
@@ -952,11 +1188,20 @@ int main(void)
         T(write_atomic_refuses_a_path_ending_in_slash),
         T(write_atomic_refuses_a_name_too_long_for_its_temp_file),
         T(write_atomic_refuses_a_path_too_long_for_its_temp_file),
+        T(write_atomic_fails_with_path_untouched_when_the_file_fsync_fails),
+        T(write_atomic_reports_a_failed_directory_fsync_as_not_durable),
+        T(replace_atomic_writes_as_write_atomic_when_nothing_fails),
+        T(replace_atomic_puts_the_previous_content_back_when_not_durable),
+        T(replace_atomic_removes_a_new_file_again_when_not_durable),
+        T(replace_atomic_keeps_the_new_content_when_putting_back_fails),
+        T(replace_atomic_counts_a_put_back_that_is_not_durable_as_put_back),
+        T(replace_atomic_fails_with_path_untouched_as_write_atomic),
         T(copy_atomic_copies_more_than_one_chunk_with_mode),
         T(copy_atomic_from_missing_source_fails_naming_source),
         T(copy_atomic_from_directory_is_refused),
         T(copy_atomic_over_a_directory_fails_and_removes_temp_file),
         T(copy_atomic_into_missing_directory_fails_naming_destination),
+        T(copy_atomic_reports_a_failed_directory_fsync_as_not_durable),
         T(read_file_returns_content_nul_terminated),
         T(read_file_of_empty_file_gives_empty_string),
         T(read_file_refuses_file_larger_than_limit_naming_both),
@@ -975,6 +1220,8 @@ int main(void)
         T(move_of_missing_source_fails),
         T(move_refuses_a_path_ending_in_slash),
         T(move_refuses_a_directory_longer_than_path_max),
+        T(move_reports_a_failed_fsync_of_the_new_directory_as_not_durable),
+        T(move_reports_a_failed_fsync_of_the_old_directory_as_not_durable),
         T(resolve_accepts_existing_file_and_writes_joined_path),
         T(resolve_accepts_missing_file_and_missing_directories),
         T(resolve_refuses_dot_dot_anywhere),
