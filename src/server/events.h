@@ -1,9 +1,17 @@
-/* events.h: the seam where everything that happens is recorded; for now it only counts. */
+/* events.h: the seam where everything that happens is counted and written to the event store. */
 #ifndef FWHUB_EVENTS_H
 #define FWHUB_EVENTS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <h2o.h>
+
+#include "core/error.h"
+#include "held.h"
+#include "jbuf.h"
+
+#define EVENTS_UA_MAX 257 /* the User-Agent as kept: STORE_TEXT_MAX bytes and NUL */
 
 enum event_kind {
     EVENT_CHECKIN,           /* an update answer was given */
@@ -13,18 +21,20 @@ enum event_kind {
     EVENT_KIND_COUNT,
 };
 
-/* One event; strings belong to the caller and are only read during events_record. */
+/* One event; strings belong to the caller and are only read during the call. */
 struct event {
     enum event_kind kind;
     uint64_t mac;
     const char *model;
-    const char *version; /* the device's version (check-in, status) */
-    const char *offered; /* check-in: the version offered, or NULL */
-    int update_kind;     /* check-in: enum update_kind */
-    int status;          /* status: index into events_status_names */
-    const char *detail;  /* status: the device's text; refused: the reason */
-    const char *path;    /* downloads */
-    const char *client;  /* client address */
+    const char *version;    /* the device's version (check-in, status); targeted download:
+                               the fix's version, or NULL when unknown */
+    const char *offered;    /* check-in: the version offered, or NULL */
+    int update_kind;        /* check-in: enum update_kind */
+    int status;             /* status: index into events_status_names */
+    const char *detail;     /* status: the device's text; refused: the reason */
+    const char *path;       /* downloads: repository-relative */
+    const char *client;     /* client address */
+    const char *user_agent; /* audited events: the client's User-Agent, or NULL */
 };
 
 /* The status names a device may report: OCPP 2.0.1 firmware states and RolledBack. */
@@ -34,12 +44,44 @@ extern const size_t events_status_count;
 /* Index of name in events_status_names, or -1. */
 int events_status_index(const char *name);
 
-/* Records e. Today it only counts into the metrics; the event store (SQLite, the audit
- * chain) is a later piece of work and plugs in here: targeted accesses committed before
- * the answer, other events batched by a writer thread. Called from the loop threads. */
-void events_record(const struct event *e);
+/* Opens the event store before the loop threads start: url (serve --db) when not NULL,
+ * else $FWHUB_DB when set, else REPO/.fwhub/fwhub.db. Returns 0, or -1 with err naming
+ * the database. */
+int events_open(const char *url, const char *repo, struct fw_err *err) FW_NODISCARD;
 
-/* Writes out what must be stored before exit; nothing yet (see events_record). */
-void events_flush(void);
+/* After the loop threads stopped: writes out what is queued and the devices seen, closes
+ * the store, and lets go of answers that were still held. A failure is logged. Safe when
+ * the store was never opened. */
+void events_close(void);
+
+/* Counts e into the metrics and queues what the store keeps of it, without waiting:
+ * a check-in as the device's inventory row (written once per interval, not per poll),
+ * a status report, a refused download as the audit record token.refused. A targeted
+ * download goes through events_hold instead (which counts it), and its row through
+ * events_request_done. Returns 0, or STORE_BUSY (or -1) when nothing could be
+ * queued: the request then gets events_busy. Called from the loop threads. */
+int events_record(const struct event *e) FW_NODISCARD;
+
+/* Holds req until the audit record of e is committed, then answer() runs on this loop
+ * thread (see held.h): a check-in of kind targeted (target.answered) or rollback
+ * (target.rollback), already recorded with events_record, or a targeted download
+ * (target.downloaded), which this counts. Returns 0 when held,
+ * else STORE_BUSY or -1 and nothing is held: the caller answers events_busy. */
+int events_hold(h2o_req_t *req, const struct event *e, held_answer_fn answer, held_drop_fn drop,
+                const void *data, size_t len) FW_NODISCARD;
+
+/* Answers 503 with Retry-After: 1: the store cannot take the event now. Returns 0. */
+int events_busy(h2o_req_t *req);
+
+/* The request's User-Agent into out, cut to STORE_TEXT_MAX bytes; "" when none. */
+void events_user_agent(h2o_req_t *req, char out[EVENTS_UA_MAX]);
+
+/* Called for every finished request (the access logger): a GET of an image that sent
+ * a body becomes a row of the downloads table, with its bytes, Range header and whether
+ * the file's end reached the client. */
+void events_request_done(h2o_req_t *req);
+
+/* Appends the store's counters (Prometheus text) to b. */
+void events_render_metrics(struct jbuf *b);
 
 #endif

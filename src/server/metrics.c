@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conns.h"
 #include "core/decide.h"
 #include "events.h"
+#include "images.h"
 
 #define STATUS_MIN     100
 #define STATUS_SLOTS   500 /* 100..599 */
@@ -254,8 +256,27 @@ static void render_catalog(struct jbuf *b, const struct snapshot *s, int64_t now
          (unsigned long long)get(&reloads_ok), (unsigned long long)get(&reloads_failed));
 }
 
+static void render_connections(struct jbuf *b)
+{
+    line(b,
+         "# HELP fwhub_connections_open Client connections open now.\n"
+         "# TYPE fwhub_connections_open gauge\nfwhub_connections_open %ld\n"
+         "# HELP fwhub_connections_max The connection limit (--max-connections).\n"
+         "# TYPE fwhub_connections_max gauge\nfwhub_connections_max %ld\n",
+         conns_open(), conns_max());
+    line(b,
+         "# HELP fwhub_accept_paused_total Times a loop stopped accepting at the limit.\n"
+         "# TYPE fwhub_accept_paused_total counter\nfwhub_accept_paused_total %lu\n"
+         "# HELP fwhub_download_stalls_total Downloads cut off by --send-timeout.\n"
+         "# TYPE fwhub_download_stalls_total counter\nfwhub_download_stalls_total %lu\n"
+         "# HELP fwhub_connections_cut_total Connections cut for holding over 64 KiB of input.\n"
+         "# TYPE fwhub_connections_cut_total counter\nfwhub_connections_cut_total %lu\n",
+         conns_pauses(), images_stalls(), conns_swept());
+}
+
 void metrics_render(struct jbuf *b, const struct snapshot *s, int64_t now)
 {
+    render_connections(b);
     render_requests(b);
     render_latency(b);
     render_events(b);

@@ -33,6 +33,14 @@ static const char usage[] =
     "  --access-log            one log line per request\n"
     "  --poll-interval SECONDS how often to look for changed files (default 2)\n"
     "  --shutdown-timeout S    longest wait for requests in flight at exit (default 30)\n"
+    "  --max-connections N     open connections at most (default: 7/8 of the open-file\n"
+    "                          limit, which is raised to its hard limit at start)\n"
+    "  --request-timeout S     a client must send a whole request within S seconds, and an\n"
+    "                          idle connection is closed after S seconds (default 10)\n"
+    "  --send-timeout S        a download whose client reads nothing for S seconds is cut\n"
+    "                          (HTTP/1.1; default 60)\n"
+    "  --db URL                the event store: sqlite:PATH or PATH (default: $FWHUB_DB,\n"
+    "                          else REPO/.fwhub/fwhub.db)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -49,6 +57,10 @@ enum {
     OPT_POLL,
     OPT_SHUTDOWN,
     OPT_DEBUG,
+    OPT_MAX_CONN,
+    OPT_REQUEST_TIMEOUT,
+    OPT_SEND_TIMEOUT,
+    OPT_DB,
 };
 
 static const struct option longopts[] = {
@@ -64,6 +76,10 @@ static const struct option longopts[] = {
     {"poll-interval", required_argument, NULL, OPT_POLL},
     {"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+    {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"db", required_argument, NULL, OPT_DB},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -150,6 +166,15 @@ static int one(struct serve_options *o, int c, const char *arg)
     case OPT_DEBUG:
         o->debug = true;
         return OPTIONS_RUN;
+    case OPT_MAX_CONN:
+        return number("--max-connections", arg, 16, 1000000, &o->max_connections);
+    case OPT_REQUEST_TIMEOUT:
+        return number("--request-timeout", arg, 1, 3600, &o->request_timeout);
+    case OPT_SEND_TIMEOUT:
+        return number("--send-timeout", arg, 1, 3600, &o->send_timeout);
+    case OPT_DB:
+        o->db = arg;
+        return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
     }
     return OPTIONS_USAGE;
 }
@@ -163,6 +188,8 @@ int options_parse(int argc, char **argv, struct serve_options *o)
     o->token_ttl = 3600;
     o->poll_interval = 2;
     o->shutdown_timeout = 30;
+    o->request_timeout = 10;
+    o->send_timeout = 60;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -22,6 +22,10 @@ struct serve_options {
     const char *tls_key;
     long poll_interval;
     long shutdown_timeout;
+    long max_connections; /* 0: from the open-file limit */
+    long request_timeout; /* seconds */
+    long send_timeout;    /* seconds */
+    const char *db;       /* --db: the event store's URL, or NULL for the default */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

@@ -377,7 +377,22 @@ static void render_update(struct jbuf *b, h2o_req_t *req, const struct catalog *
     jbuf_cstr(b, "}\n");
 }
 
-static void record_checkin(h2o_req_t *req, const struct ask *a, const struct update *u)
+/* A held targeted answer, once its audit record is committed (or not: 503). */
+static void answer_held(h2o_req_t *req, const void *body, size_t len, int result)
+{
+    if (result < 0) {
+        events_busy(req);
+        return;
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    server_send(req, 200, "OK", JSON_TYPE, body, len);
+}
+
+/* Records the check-in (the device inventory); an answer carrying a fix or a rollback is
+ * held until its audit record is committed. Returns the handler's result. */
+static int record_and_answer(h2o_req_t *req, const struct ask *a, const struct update *u,
+                             const struct jbuf *b)
 {
     struct event e = {.kind = EVENT_CHECKIN,
                       .mac = a->mac,
@@ -385,16 +400,24 @@ static void record_checkin(h2o_req_t *req, const struct ask *a, const struct upd
                       .version = a->version,
                       .offered = u->version,
                       .update_kind = u->kind};
-    char peer[SERVER_PEER_MAX];
+    char peer[SERVER_PEER_MAX], ua[EVENTS_UA_MAX];
+    bool audited = u->kind == UPDATE_TARGETED || u->kind == UPDATE_ROLLBACK;
 
     server_peer(req, peer);
     e.client = peer;
-    events_record(&e);
+    if (events_record(&e) != 0)
+        return events_busy(req);
+    if (!audited)
+        return send_json(req, 200, "OK", b);
     /* debug only: at fleet rates a line per offer would cost more than the answer; the
-     * event store will keep every targeted access */
-    if (u->kind == UPDATE_TARGETED || u->kind == UPDATE_ROLLBACK)
-        srvlog(SRVLOG_DEBUG, u->kind == UPDATE_TARGETED ? "targeted_offer" : "rollback_offer",
-               a->macs, "model=%s from=%s to=%s client=%s", a->model, a->version, u->version, peer);
+     * audit trail keeps every targeted access */
+    srvlog(SRVLOG_DEBUG, u->kind == UPDATE_TARGETED ? "targeted_offer" : "rollback_offer", a->macs,
+           "model=%s from=%s to=%s client=%s", a->model, a->version, u->version, peer);
+    events_user_agent(req, ua);
+    e.user_agent = ua;
+    if (events_hold(req, &e, answer_held, NULL, b->p, b->len) != 0)
+        return events_busy(req);
+    return 0;
 }
 
 static int update_answer(h2o_req_t *req, uint64_t mac)
@@ -415,10 +438,9 @@ static int update_answer(h2o_req_t *req, uint64_t mac)
     decide_update(s->cat, mac, a.model, &a.v, now, &u);
     b = server_scratch();
     render_update(b, req, s->cat, &a, &u, now);
-    record_checkin(req, &a, &u);
     if (b->overflow)
         return send_error(req, 500, "Internal Server Error", NULL, "answer too large");
-    return send_json(req, 200, "OK", b);
+    return record_and_answer(req, &a, &u, b);
 }
 
 /* Checks one member of a status report; sends the 400 and returns -1 when it is bad. */
@@ -500,7 +522,10 @@ static int status_report(h2o_req_t *req, uint64_t mac)
     mac_format(mac, macs);
     server_peer(req, peer);
     e.client = peer;
-    events_record(&e);
+    if (events_record(&e) != 0) {
+        rc = events_busy(req);
+        goto out;
+    }
     srvlog(status_is_failure(e.status) ? SRVLOG_WARN : SRVLOG_DEBUG, "device_status", macs,
            "version=%s status=%s detail=%s", e.version, events_status_names[e.status],
            e.detail ? e.detail : "");
@@ -555,6 +580,7 @@ static int metrics_page(h2o_req_t *req)
     struct jbuf *b = server_scratch();
 
     metrics_render(b, server_snapshot(), isotime_now());
+    events_render_metrics(b);
     return server_send(req, 200, "OK", "text/plain; version=0.0.4", b->p ? b->p : "", b->len);
 }
 
@@ -565,6 +591,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     bool get = server_method_is(req, "GET") || server_method_is(req, "HEAD");
 
     (void)self;
+    if (server_refuse_oversized(req))
+        return 0;
     if (n > strlen(DEVICES_PREFIX) && memcmp(p, DEVICES_PREFIX, strlen(DEVICES_PREFIX)) == 0)
         return device_route(req, p + strlen(DEVICES_PREFIX), n - strlen(DEVICES_PREFIX));
     if (!path_is(p, n, "/healthz") && !path_is(p, n, "/manifest.json") &&

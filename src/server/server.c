@@ -1,6 +1,7 @@
 /* server.c: `fwhub serve`: h2o configuration, one event loop per thread, startup and shutdown. */
 #include "serve.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -17,7 +18,9 @@
 #include <h2o.h>
 
 #include "cli/cli.h"
+#include "conns.h"
 #include "events.h"
+#include "images.h"
 #include "listen.h"
 #include "metrics.h"
 #include "options.h"
@@ -27,8 +30,13 @@
 #include "watch.h"
 
 #define ANSWER_MAX   (4 * 1024 * 1024)
-#define LOOP_TICK_MS 250
-#define ENTITY_MAX   (64 * 1024)
+#define LOOP_TICK_MS 100
+#define ENTITY_MAX   (16 * 1024) /* request bodies; the largest fwhub takes is 4 KiB */
+#define TARGET_MAX   8192        /* request target (path and query) */
+#define HEADERS_MAX  16384       /* request header fields, names and values together */
+#define ACCEPT_BATCH 16
+#define PAUSE_LOG_MS 10000 /* one accept_paused line per loop per 10 s at most */
+#define SWEEP_MS     100
 
 /* One event loop: its thread, h2o context and listening sockets. */
 struct loop_thread {
@@ -41,6 +49,9 @@ struct loop_thread {
     h2o_socket_t *socks[OPTIONS_LISTEN_MAX];
     size_t n_fds;
     long shutdown_timeout;
+    bool paused; /* not accepting: at the connection limit or out of descriptors */
+    int64_t last_sweep;
+    int64_t last_pause_log;
 };
 
 struct server_settings server_settings;
@@ -112,6 +123,34 @@ int server_send(h2o_req_t *req, int status, const char *reason, const char *ctyp
     return 0;
 }
 
+static int refuse_json(h2o_req_t *req, int status, const char *reason, const char *msg)
+{
+    char body[160];
+    int n = snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\"}}\n", msg);
+
+    req->http1_is_persistent = 0; /* a client this far off is not worth keeping */
+    return server_send(req, status, reason, "application/json", body,
+                       n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0);
+}
+
+bool server_refuse_oversized(h2o_req_t *req)
+{
+    size_t bytes = 0;
+
+    if (req->path.len > TARGET_MAX) {
+        refuse_json(req, 414, "URI Too Long", "request target longer than 8192 bytes");
+        return true;
+    }
+    for (size_t i = 0; i < req->headers.size; i++)
+        bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if (bytes + req->authority.len > HEADERS_MAX) {
+        refuse_json(req, 431, "Request Header Fields Too Large",
+                    "header fields larger than 16384 bytes");
+        return true;
+    }
+    return false;
+}
+
 /* A Host header is used in URLs only when it looks like one: name or address, port. */
 static bool host_ok(h2o_iovec_t h)
 {
@@ -155,6 +194,7 @@ static void on_log(h2o_logger_t *self, h2o_req_t *req)
     usec = (uint64_t)((now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1000000 +
                       (now.tv_usec - req->timestamps.request_begin_at.tv_usec));
     metrics_request(metrics_route_of(req->path.base, n), req->res.status, usec, req->bytes_sent);
+    events_request_done(req);
     if (!server_settings.access_log)
         return;
     server_peer(req, peer);
@@ -163,14 +203,21 @@ static void on_log(h2o_logger_t *self, h2o_req_t *req)
            (double)usec / 1000.0);
 }
 
-static void configure(void)
+/* h2o 2.2.5's HTTP/1 request timeout runs from the start of a request (or the end of
+ * the previous answer) until its head and body are in, and is not renewed by each byte
+ * that arrives: a client sending a byte a second is cut like an idle one. */
+static void configure(const struct serve_options *o)
 {
     h2o_hostconf_t *host;
     h2o_pathconf_t *pcs[3];
+    uint64_t timeout_ms = (uint64_t)o->request_timeout * 1000;
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("fwhub"));
     globalconf.max_request_entity_size = ENTITY_MAX;
+    globalconf.http1.req_timeout = timeout_ms;
+    globalconf.http2.idle_timeout = timeout_ms;
+    globalconf.handshake_timeout = timeout_ms;
     host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     /* the longer prefixes first, "/" last */
     downloads_register(host, pcs);
@@ -199,27 +246,74 @@ static int tls_setup(const char *cert, const char *key, struct fw_err *err)
     return 0;
 }
 
-static void on_accept(h2o_socket_t *listener, const char *err)
-{
-    struct loop_thread *t = listener->data;
-    h2o_socket_t *sock;
-
-    if (err || !(sock = h2o_evloop_socket_accept(listener)))
-        return;
-    h2o_accept(&t->accept, sock);
-}
-
-static bool connections_left(h2o_context_t *ctx)
-{
-    return !h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns);
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stops reading the listeners of t; loop_main starts them again below the limit. */
+static void pause_accepting(struct loop_thread *t, const char *why)
+{
+    for (size_t i = 0; i < t->n_fds; i++)
+        h2o_socket_read_stop(t->socks[i]);
+    t->paused = true;
+    conns_count_pause();
+    if (mono_ms() - t->last_pause_log < PAUSE_LOG_MS)
+        return;
+    t->last_pause_log = mono_ms();
+    srvlog(SRVLOG_WARN, "accept_paused", "-", "loop %zu: %s (%ld connections open)", t->idx, why,
+           conns_open());
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void resume_accepting(struct loop_thread *t)
+{
+    if (!t->paused || atomic_load(&stopping) || conns_open() >= conns_max())
+        return;
+    for (size_t i = 0; i < t->n_fds; i++)
+        h2o_socket_read_start(t->socks[i], on_accept);
+    t->paused = false;
+}
+
+/* Accepts a few connections at a time; at the connection limit, or when the process is
+ * out of descriptors (a listener that stays readable would spin), it pauses instead. */
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    struct loop_thread *t = listener->data;
+
+    if (err)
+        return;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        h2o_socket_t *sock;
+
+        if (!conns_admit()) {
+            pause_accepting(t, "connection limit reached");
+            return;
+        }
+        if (!(sock = h2o_evloop_socket_accept(listener))) {
+            int e = errno;
+
+            conns_cancel();
+            if (e == EMFILE || e == ENFILE)
+                pause_accepting(t, "out of file descriptors");
+            return;
+        }
+        if (!conns_track(sock)) {
+            conns_cancel();
+            h2o_socket_close(sock);
+            return;
+        }
+        h2o_accept(&t->accept, sock);
+    }
+}
+
+static bool connections_left(h2o_context_t *ctx)
+{
+    return !h2o_linklist_is_empty(&ctx->http1._conns) || !h2o_linklist_is_empty(&ctx->http2._conns);
 }
 
 /* Stops accepting, then runs the loop until the requests in flight are done. */
@@ -239,6 +333,20 @@ static void drain(struct loop_thread *t)
                t->idx, t->shutdown_timeout);
 }
 
+/* At most every SWEEP_MS: cuts connections that hold too much unread input. */
+static void sweep(struct loop_thread *t)
+{
+    int64_t now = mono_ms();
+    size_t cut;
+
+    if (now - t->last_sweep < SWEEP_MS)
+        return;
+    t->last_sweep = now;
+    if ((cut = conns_sweep()) > 0)
+        srvlog(SRVLOG_DEBUG, "input_cut", "-", "loop %zu: %zu connections over 64 KiB of input",
+               t->idx, cut);
+}
+
 static void *loop_main(void *arg)
 {
     struct loop_thread *t = arg;
@@ -246,6 +354,8 @@ static void *loop_main(void *arg)
     metrics_bind_thread(t->idx);
     jbuf_init(&scratch, ANSWER_MAX);
     h2o_context_init(&t->ctx, t->loop, &globalconf);
+    images_thread_init(t->loop);
+    held_thread_init(t->loop);
     t->accept.ctx = &t->ctx;
     t->accept.hosts = globalconf.hosts;
     t->accept.ssl_ctx = ssl_ctx;
@@ -257,6 +367,8 @@ static void *loop_main(void *arg)
     while (!atomic_load(&stopping)) {
         h2o_evloop_run(t->loop, LOOP_TICK_MS);
         (void)server_snapshot(); /* an idle loop lets go of an old snapshot too */
+        sweep(t);
+        resume_accepting(t);
     }
     drain(t);
     /* The context and the loop are not disposed: h2o asserts that its timers are empty,
@@ -316,6 +428,8 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     server_settings.public_url = o->public_url;
     server_settings.token_ttl = o->token_ttl;
     server_settings.access_log = o->access_log;
+    server_settings.send_timeout_ms = (uint64_t)o->send_timeout * 1000;
+    conns_setup(o->max_connections);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");
     if (token_init(repo, o->token_secret_file, err) < 0 ||
@@ -323,7 +437,9 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
         return -1;
     if (o->tls_cert && tls_setup(o->tls_cert, o->tls_key, err) < 0)
         return -1;
-    configure();
+    configure(o);
+    if (events_open(o->db, repo, err) < 0)
+        return -1;
     return open_listeners(o, loops, err);
 }
 
@@ -345,11 +461,12 @@ static int run(struct serve_options *o)
     atomic_store(&stopping, true);
     for (long i = 0; i < started; i++)
         pthread_join(loops[i].tid, NULL);
-    events_flush();
+    events_close(); /* the requests are done: writes the seen devices, then closes */
     snapshot_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
 out:
+    events_close(); /* when start failed after the store was opened */
     free(loops);
     return rc;
 }

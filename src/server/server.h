@@ -20,6 +20,7 @@ struct server_settings {
     const char *public_url; /* without a trailing '/', or NULL: URLs from the Host header */
     int64_t token_ttl;      /* seconds a download token stays valid */
     bool access_log;
+    uint64_t send_timeout_ms; /* a download without progress for this long is cut */
 };
 
 extern struct server_settings server_settings;
@@ -38,6 +39,12 @@ void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX]);
  * The body is copied. Returns 0 (a handler's "handled"). */
 int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype, const char *body,
                 size_t len);
+
+/* Answers 414 (request target over 8 KiB) or 431 (header fields over 16 KiB) and closes
+ * the connection after it; returns false and does nothing for a request within bounds.
+ * Larger heads than h2o's own buffer (about 400 KiB) never reach a handler: h2o answers
+ * 400 and closes. */
+bool server_refuse_oversized(h2o_req_t *req);
 
 /* The base of absolute URLs for this request: --public-url, else scheme and Host.
  * Returns the length written into out[SERVER_URL_MAX]. */

@@ -72,6 +72,73 @@ expect_eq "general download: whole file" "$(curl -s "$G" | wc -c | tr -d ' ')" 3
 H=$(curl -s -D - -o /dev/null -r 0-9 "$URL" | tr -d '\r')
 expect_in "Range on a targeted image: 206" "$H" "HTTP/1.1 206"
 
+# the rest of RFC 9110's conditions and ranges, as fwhub's own sender answers them
+F=$TMP/in/EVSE_10_2_0.bin
+LM=$(printf '%s\n' "$(curl -s -I "$G" | tr -d '\r')" | sed -n 's/^[Ll]ast-[Mm]odified: //p')
+get "$G" -H "If-Modified-Since: $LM"
+expect_eq "If-Modified-Since the Last-Modified: 304" "$CODE" 304
+get "$G" -H "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"
+expect_eq "If-Modified-Since long ago: 200" "$CODE" 200
+get "$G" -H "If-None-Match: \"other\", $ETAG"
+expect_eq "If-None-Match with a list: 304" "$CODE" 304
+get "$G" -H "If-None-Match: W/$ETAG"
+expect_eq "If-None-Match, weak: 304" "$CODE" 304
+get "$G" -H 'If-None-Match: "other"' -H "If-Modified-Since: $LM"
+expect_eq "If-None-Match that misses wins over If-Modified-Since: 200" "$CODE" 200
+get "$G" -r 0-9 -H "If-Range: $ETAG"
+expect_eq "If-Range with the ETag: 206" "$CODE" 206
+CODE=$(curl -s -o "$TMP/ir" -w '%{http_code}' -r 0-9 -H 'If-Range: "stale"' "$G")
+expect_eq "If-Range with another ETag: 200, the whole file" \
+    "$CODE/$(wc -c <"$TMP/ir" | tr -d ' ')" "200/$(wc -c <"$F" | tr -d ' ')"
+get "$G" -r 0-9 -H "If-Range: $LM"
+expect_eq "If-Range with the date: 206" "$CODE" 206
+expect_eq "suffix range: the last 100 bytes" "$(curl -s -r -100 "$G" | od -An -tx1 | tr -d ' \n')" \
+    "$(tail -c 100 "$F" | od -An -tx1 | tr -d ' \n')"
+H=$(curl -s -D - -o /dev/null -r 299990- "$G" | tr -d '\r' | tr 'A-Z' 'a-z')
+expect_in "open range: Content-Range" "$H" "content-range: bytes 299990-299999/300000"
+expect_in "open range: Content-Length" "$H" "content-length: 10"
+H=$(curl -s -D - -o /dev/null -r 400000-500000 "$G" | tr -d '\r' | tr 'A-Z' 'a-z')
+expect_in "416: Content-Range names the size" "$H" "content-range: bytes */300000"
+get "$G" -H 'Range: bytes=9-1'
+expect_eq "a range that ends before it starts: ignored, 200" "$CODE" 200
+get "$G" -H 'Range: pages=1-2'
+expect_eq "another unit: ignored, 200" "$CODE" 200
+get "$G" -H "Range: bytes=$(seq -s, 0 16 | sed 's/\([0-9]*\)/\1-\1/g')"
+expect_eq "17 ranges: ignored, 200" "$CODE" 200
+H=$(curl -s -I -r 0-9 "$G" | tr -d '\r' | tr 'A-Z' 'a-z')
+expect_in "HEAD with a range: 206" "$H" "206"
+expect_in "HEAD with a range: its length" "$H" "content-length: 10"
+get "$G" -X POST
+expect_eq "POST on an image: 405" "$CODE" 405
+: >"$R/firmware/EVSE/empty.bin"
+CODE=$(curl -s -o "$TMP/e" -w '%{http_code}' "$BASE/firmware/EVSE/empty.bin")
+expect_eq "an empty file: 200, no bytes" "$CODE/$(wc -c <"$TMP/e" | tr -d ' ')" "200/0"
+# large ranges at a slow pace: the sender waits for the socket between text and file parts
+curl -s --limit-rate 400k -D "$TMP/mp.h" -o "$TMP/mp" -r 0-99999,150000-,10-20 "$G"
+expect_eq "slow multipart: every part right" "$(python3 - "$TMP/mp.h" "$TMP/mp" "$F" <<'PY'
+import re, sys
+head = open(sys.argv[1], "rb").read().decode()
+body = open(sys.argv[2], "rb").read()
+data = open(sys.argv[3], "rb").read()
+b = re.search(r"boundary=(\S+)", head).group(1).encode()
+length = int(re.search(r"(?i)content-length: (\d+)", head).group(1))
+parts = body.split(b"--" + b)[1:-1]
+ok = len(body) == length and len(parts) == 3
+for p in parts:
+    h, _, payload = p.partition(b"\r\n\r\n")
+    a, z, size = map(int, re.search(rb"bytes (\d+)-(\d+)/(\d+)", h).groups())
+    ok = ok and size == len(data) and payload[:-2] == data[a:z + 1] and payload.endswith(b"\r\n")
+print("yes" if ok else "no")
+PY
+)" yes
+sent() {
+    curl -s "$BASE/metrics" | sed -n 's/^fwhub_http_response_bytes_total{route="firmware"} //p'
+}
+BEFORE=$(sent)
+curl -s -o /dev/null "$G"
+AFTER=$(sent)
+expect_eq "bytes sent without a copy are counted" "$((AFTER - BEFORE))" 300000
+
 # nothing outside the repository, nor outside the served folders
 echo "secret" >"$TMP/outside.bin"
 ln -s "$TMP/outside.bin" "$R/firmware/EVSE/link_out.bin"
