@@ -174,7 +174,13 @@ static int prepare_file(const char *path, struct fw_err *err)
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
             return fw_fail(err, "cannot create %s: %s", dir, strerror(errno));
     }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* O_EXCL: an existing file is not opened at all. Closing a descriptor of the file
+     * would drop every POSIX lock this process holds on it, those of a connection opened
+     * before (the server's writer, when its reader connection opens): another process
+     * would then take the database for unused, checkpoint and delete the WAL under it. */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0;
     if (fd < 0)
         return fw_fail(err, "cannot create %s: %s", path, strerror(errno));
     close(fd);
