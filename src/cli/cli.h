@@ -43,6 +43,18 @@ int cmd_keygen(struct cli *cli, int argc, char **argv); /* cmd_keys.c */
 int cmd_sign(struct cli *cli, int argc, char **argv);   /* cmd_sign.c */
 int cmd_verify(struct cli *cli, int argc, char **argv); /* cmd_sign.c */
 
+/* One subcommand of a command group: "create" runs as "target create". */
+struct cli_sub {
+    const char *name;
+    const char *cmd;
+    int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Runs the subcommand argv[1] of group from subs[n]; "--help" prints usage. A missing
+ * or unknown subcommand is a usage error listing the names (util.c). */
+int cli_dispatch(struct cli *cli, int argc, char **argv, const char *group, const char *usage,
+                 const struct cli_sub *subs, size_t n);
+
 /* `fwhub target create` (target_create.c); argv[0] is "create". */
 int target_create(struct cli *cli, int argc, char **argv);
 

@@ -364,19 +364,11 @@ static int devices_list(struct cli *cli, int argc, char **argv)
 
 int cmd_devices(struct cli *cli, int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage(cli, "devices: missing subcommand: expected import or list");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_group, stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "import") == 0) {
-        cli->cmd = "devices import";
-        return devices_import(cli, argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "list") == 0) {
-        cli->cmd = "devices list";
-        return devices_list(cli, argc - 1, argv + 1);
-    }
-    return cli_usage(cli, "devices %s: unknown subcommand; expected import or list", argv[1]);
+    static const struct cli_sub subs[] = {
+        {"import", "devices import", devices_import},
+        {"list", "devices list", devices_list},
+    };
+
+    return cli_dispatch(cli, argc, argv, "devices", usage_group, subs,
+                        sizeof(subs) / sizeof(subs[0]));
 }

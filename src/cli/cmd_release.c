@@ -471,19 +471,11 @@ static int release_list(struct cli *cli, int argc, char **argv)
 
 int cmd_release(struct cli *cli, int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage(cli, "release: missing subcommand: expected add or list");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_group, stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "add") == 0) {
-        cli->cmd = "release add";
-        return release_add(cli, argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "list") == 0) {
-        cli->cmd = "release list";
-        return release_list(cli, argc - 1, argv + 1);
-    }
-    return cli_usage(cli, "release %s: unknown subcommand; expected add or list", argv[1]);
+    static const struct cli_sub subs[] = {
+        {"add", "release add", release_add},
+        {"list", "release list", release_list},
+    };
+
+    return cli_dispatch(cli, argc, argv, "release", usage_group, subs,
+                        sizeof(subs) / sizeof(subs[0]));
 }

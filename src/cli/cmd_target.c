@@ -417,28 +417,13 @@ static int target_remove(struct cli *cli, int argc, char **argv)
 
 int cmd_target(struct cli *cli, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        const char *cmd;
-        int (*run)(struct cli *, int, char **);
-    } subs[] = {
+    static const struct cli_sub subs[] = {
         {"create", "target create", target_create},
         {"list", "target list", target_list},
         {"show", "target show", target_show},
         {"remove", "target remove", target_remove},
     };
 
-    if (argc < 2)
-        return cli_usage(cli, "target: missing subcommand: expected create, list, show or remove");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_group, stdout);
-        return CLI_OK;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            cli->cmd = subs[i].cmd;
-            return subs[i].run(cli, argc - 1, argv + 1);
-        }
-    return cli_usage(cli, "target %s: unknown subcommand; expected create, list, show or remove",
-                     argv[1]);
+    return cli_dispatch(cli, argc, argv, "target", usage_group, subs,
+                        sizeof(subs) / sizeof(subs[0]));
 }

@@ -276,3 +276,33 @@ bool cli_target_expired(const struct catalog *c, const struct target *t, int64_t
         return t->expiry != NEVER_EXPIRES && t->expiry <= now;
     return s == TARGET_EXPIRED;
 }
+
+int cli_dispatch(struct cli *cli, int argc, char **argv, const char *group, const char *usage,
+                 const struct cli_sub *subs, size_t n)
+{
+    char names[256];
+    size_t used = 0;
+
+    names[0] = '\0';
+    for (size_t i = 0; i < n && used < sizeof(names); i++) {
+        int w = snprintf(names + used, sizeof(names) - used, "%s%s",
+                         i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ",
+                         subs[i].name);
+
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (argc < 2)
+        return cli_usage(cli, "%s: missing subcommand: expected %s", group, names);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            cli->cmd = subs[i].cmd;
+            return subs[i].run(cli, argc - 1, argv + 1);
+        }
+    return cli_usage(cli, "%s %s: unknown subcommand; expected %s", group, argv[1], names);
+}
