@@ -87,7 +87,8 @@ static int noted(int rc, const struct fw_err *err)
         int64_t now = (int64_t)time(NULL) * 1000, last = last_busy_log;
 
         if (now - last >= BUSY_LOG_MS && atomic_compare_exchange_strong(&last_busy_log, &last, now))
-            srvlog(SRVLOG_WARN, "store_busy", "-", "the event store's queue is full: answering 503");
+            srvlog(SRVLOG_WARN, "store_busy", "-",
+                   "the event store's queue is full: answering 503");
     } else if (rc < 0) {
         srvlog(SRVLOG_ERROR, "store_append_failed", "-", "%s", err->msg);
     }
@@ -145,9 +146,13 @@ int events_record(const struct event *e)
     case EVENT_DOWNLOAD_REFUSED:
         actor_of(e->mac, actor);
         snprintf(detail, sizeof(detail), "path=/%s", e->path ? e->path : "");
-        ev = (struct store_event){.kind = STORE_AUDIT, .mac = e->mac, .event = "token.refused",
-                                  .actor = actor, .client_addr = e->client,
-                                  .user_agent = e->user_agent, .result = e->detail,
+        ev = (struct store_event){.kind = STORE_AUDIT,
+                                  .mac = e->mac,
+                                  .event = "token.refused",
+                                  .actor = actor,
+                                  .client_addr = e->client,
+                                  .user_agent = e->user_agent,
+                                  .result = e->detail,
                                   .detail = detail};
         break;
     default:
@@ -160,9 +165,13 @@ int events_hold(h2o_req_t *req, const struct event *e, held_answer_fn answer, he
                 const void *data, size_t len)
 {
     char actor[ACTOR_MAX], detail[STORE_DETAIL_MAX];
-    struct store_event ev = {.kind = STORE_AUDIT, .mac = e->mac, .actor = actor,
-                             .client_addr = e->client, .user_agent = e->user_agent,
-                             .result = "ok", .detail = detail};
+    struct store_event ev = {.kind = STORE_AUDIT,
+                             .mac = e->mac,
+                             .actor = actor,
+                             .client_addr = e->client,
+                             .user_agent = e->user_agent,
+                             .result = "ok",
+                             .detail = detail};
     struct fw_err err;
 
     if (e->kind != EVENT_CHECKIN)
@@ -188,8 +197,7 @@ int events_busy(h2o_req_t *req)
     static const char body[] = "{\"error\":{\"message\":\"busy; try again\"}}\n";
 
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
-    return server_send(req, 503, "Service Unavailable", "application/json", body,
-                       sizeof(body) - 1);
+    return server_send(req, 503, "Service Unavailable", "application/json", body, sizeof(body) - 1);
 }
 
 /* Copies the value of header name into out[cap], cut; "" when absent. */
@@ -200,7 +208,7 @@ static void header_value(h2o_req_t *req, const h2o_token_t *name, char *out, siz
 
     if (i >= 0) {
         n = req->headers.entries[i].value.len < cap - 1 ? req->headers.entries[i].value.len
-                                                         : cap - 1;
+                                                        : cap - 1;
         memcpy(out, req->headers.entries[i].value.base, n);
     }
     out[n] = '\0';
@@ -303,8 +311,8 @@ void events_render_metrics(struct jbuf *b)
                  "# HELP fwhub_store_commit_seconds_max The longest commit since start.\n"
                  "# TYPE fwhub_store_commit_seconds_max gauge\n"
                  "fwhub_store_commit_seconds_max %.6f\n",
-                 s.transactions, (double)s.commit_us_total / 1e6,
-                 (double)s.commit_us_last / 1e6, (double)s.commit_us_max / 1e6);
+                 s.transactions, (double)s.commit_us_total / 1e6, (double)s.commit_us_last / 1e6,
+                 (double)s.commit_us_max / 1e6);
     if (n > 0)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -103,6 +103,8 @@ wait "$LOCK_PID"
 sleep 0.3
 get "$BASE/metrics"
 expect_in "clients gone: nothing is held any more" "$BODY" "fwhub_audit_held_requests 0"
+expect_eq "clients gone: their image files are closed" \
+    "$(ls -l "/proc/$SERVE_PID/fd" | grep -c EVSE_10_3_1_custom)" 0
 expect_in "metrics: audit records written" "$BODY" "fwhub_audit_records_written_total"
 expect_in "metrics: queue depth" "$BODY" "fwhub_store_queue_depth 0"
 expect_in "metrics: commit latency" "$BODY" "fwhub_store_commit_seconds_max"
