@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "jsonread.h"
 #include "mac.h"
+#include "url.h"
 #include "../crypto/sha256.h"
 
 #define REL_LEN          1024
@@ -25,66 +26,6 @@
 #define MAX_LOAD_THREADS 8
 
 /* ---- URLs that point into the repository ---- */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes %XX escapes of path[0..n) into out; refuses escaped '/', '\\', NUL and '.'
- * (an escaped dot is only ever used to sneak ".." past a check). */
-static int unescape(const char *path, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        char c = path[i];
-
-        if (c == '%') {
-            int hi = i + 2 < n ? hexval(path[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(path[i + 2]) : -1;
-
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = (char)(hi * 16 + lo);
-            if (c == '/' || c == '\\' || c == '\0' || c == '.')
-                return -1;
-            i += 2;
-        } else if (c == '\\') {
-            return -1;
-        }
-        if (o + 1 >= outlen)
-            return -1;
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-static int safe_components(const char *rel)
-{
-    const char *p = rel;
-
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return -1;
-        p += n;
-        if (*p == '/')
-            p++;
-        if (slash && *p == '\0')
-            return -1;
-    }
-    return 0;
-}
 
 int catalog_local_path(const char *url, char *out, size_t outlen)
 {
@@ -104,7 +45,7 @@ int catalog_local_path(const char *url, char *out, size_t outlen)
     if (!(n > 9 && strncmp(path, "firmware/", 9) == 0) &&
         !(n > 18 && strncmp(path, "targeted/firmware/", 18) == 0))
         return 0;
-    if (unescape(path, n, out, outlen) < 0 || safe_components(out) < 0)
+    if (url_unescape(path, n, URL_PATH, out, outlen) < 0 || !url_plain_components(out))
         return -1;
     return 1;
 }

@@ -12,6 +12,7 @@
 
 #include "core/isotime.h"
 #include "core/mac.h"
+#include "core/url.h"
 #include "events.h"
 #include "images.h"
 #include "server.h"
@@ -32,61 +33,6 @@ static int not_found(h2o_req_t *req)
 {
     h2o_send_error_404(req, "File Not Found", "not found", 0);
     return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes the raw path p (n bytes) into out. Escapes of '/', '.', '\\' and control
- * characters are refused outright: no spelling of a separator or a dot reaches the file
- * system. Returns the length, or -1. */
-static int decode_path(const char *p, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)p[i];
-
-        if (c == '%') {
-            int hi = i + 2 < n ? hexval(p[i + 1]) : -1, lo = hi >= 0 ? hexval(p[i + 2]) : -1;
-
-            if (lo < 0)
-                return -1;
-            c = hi * 16 + lo;
-            if (c == '/' || c == '.' || c == '\\')
-                return -1;
-            i += 2;
-        }
-        if (c < 0x20 || c == 0x7f || c == '\\' || o + 1 >= outlen)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return (int)o;
-}
-
-/* No empty, "." or ".." components in rel. */
-static bool plain_components(const char *rel)
-{
-    const char *s = rel;
-
-    for (;;) {
-        size_t n = strcspn(s, "/");
-
-        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-            return false;
-        if (!s[n])
-            return true;
-        s += n + 1;
-    }
 }
 
 /* Kernels without openat2 (or a seccomp filter refusing it): resolve, check, then open
@@ -288,8 +234,8 @@ static int on_guard(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     if (raw_len <= plen || memcmp(req->path.base, prefix, plen) != 0)
         return not_found(req);
-    if (decode_path(req->path.base + 1, raw_len - 1, rel, sizeof(rel)) < 0 ||
-        !plain_components(rel))
+    if (url_unescape(req->path.base + 1, raw_len - 1, URL_PATH, rel, sizeof(rel)) < 0 ||
+        !url_plain_components(rel))
         return not_found(req);
     if (g->targeted)
         return check_targeted(req, rel, raw_len);

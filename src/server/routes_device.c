@@ -6,6 +6,7 @@
 #include "core/decide.h"
 #include "core/isotime.h"
 #include "core/mac.h"
+#include "core/url.h"
 #include "core/version.h"
 #include "events.h"
 #include "metrics.h"
@@ -53,44 +54,6 @@ static int method_not_allowed(h2o_req_t *req, const char *allow)
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
     return send_error(req, 405, "Method Not Allowed", NULL, "method not allowed");
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s (n bytes; '+' is a space) into out[outlen]; -1 when it does not fit
- * or an escape is broken or decodes to NUL. */
-static int url_decode(const char *s, size_t n, char *out, size_t outlen)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-
-        if (c == '%') {
-            int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return -1;
-            c = hi * 16 + lo;
-            i += 2;
-        } else if (c == '+') {
-            c = ' ';
-        }
-        if (o + 1 >= outlen)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
 }
 
 /* Finds query parameter name; 1 and its raw value, or 0 when absent. */
@@ -147,7 +110,7 @@ static int read_query(h2o_req_t *req, struct ask *a)
 
     if (!query_param(req, "model", &raw, &len))
         return send_error(req, 400, "Bad Request", "model", "missing; expected ?model=M"), -1;
-    if (url_decode(raw, len, a->model, sizeof(a->model)) < 0 || !model_ok(a->model))
+    if (url_unescape(raw, len, URL_QUERY, a->model, sizeof(a->model)) < 0 || !model_ok(a->model))
         return send_error(req, 400, "Bad Request", "model",
                           "expected 1 to 128 letters, digits, '_', '-' or '.'"),
                -1;
@@ -155,7 +118,7 @@ static int read_query(h2o_req_t *req, struct ask *a)
         return send_error(req, 400, "Bad Request", "version",
                           "missing; expected &version=V, the running firmware"),
                -1;
-    if (url_decode(raw, len, a->version, sizeof(a->version)) < 0)
+    if (url_unescape(raw, len, URL_QUERY, a->version, sizeof(a->version)) < 0)
         return send_error(req, 400, "Bad Request", "version", "too long or badly escaped"), -1;
     if (version_parse(a->version, &a->v, &err) < 0) {
         snprintf(msg, sizeof(msg), "%s", err.msg);
@@ -548,7 +511,7 @@ static int device_route(h2o_req_t *req, const char *p, size_t n)
 
     if (!slash)
         return send_error(req, 404, "Not Found", NULL, "no such endpoint");
-    if (url_decode(p, (size_t)(slash - p), raw, sizeof(raw)) < 0)
+    if (url_unescape(p, (size_t)(slash - p), URL_QUERY, raw, sizeof(raw)) < 0)
         return send_error(req, 400, "Bad Request", "mac", "too long or badly escaped");
     if (mac_parse(raw, &mac, &err) < 0)
         return send_error(req, 400, "Bad Request", "mac", err.msg);
