@@ -126,6 +126,11 @@ int cli_table_add(struct cli_table *t, const char *const *row) FW_NODISCARD;
 void cli_table_print(const struct cli_table *t, FILE *out);
 void cli_table_free(struct cli_table *t);
 
+/* Ends a listing built as both a JSON array and a table: rc < 0 (the building ran out of
+ * memory) fails; otherwise prints arr (json) or the table, or "no <what>" on stderr when
+ * the table has only its header. Frees arr and tab. Returns CLI_OK or CLI_FAIL. */
+int cli_print_list(json_t *arr, struct cli_table *tab, bool json, int rc, const char *what);
+
 /* Moves targeted/<MAC>.json and then targeted/firmware/<MAC>/ of repo (what exists of
  * them) into a new folder targeted/archive/<timestamp>[-N]/ (timestamp of now), creating
  * it; never deletes. The folder's repository-relative name is written to where. All or

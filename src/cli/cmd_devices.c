@@ -321,19 +321,7 @@ static int print_devices(const struct device_list *l, bool json)
                                                     "customer", cli_json_str(d->customer)))
                   : cli_table_add(&tab, row);
     }
-    if (rc < 0) {
-        json_decref(arr);
-        cli_table_free(&tab);
-        return cli_fail("out of memory");
-    }
-    if (json)
-        rc = cli_print_json(arr, stdout) < 0 ? CLI_FAIL : CLI_OK;
-    else if (tab.nrows > 1)
-        cli_table_print(&tab, stdout);
-    else
-        fprintf(stderr, "no devices\n");
-    cli_table_free(&tab);
-    return rc;
+    return cli_print_list(arr, &tab, json, rc, "devices");
 }
 
 static int devices_list(struct cli *cli, int argc, char **argv)

@@ -434,19 +434,7 @@ static int list_releases(const struct catalog *c, const char *model, bool json)
             rc = json ? json_array_append_new(arr, release_json(&m->releases[k]))
                       : add_row(&tab, &m->releases[k]);
     }
-    if (rc < 0) {
-        json_decref(arr);
-        cli_table_free(&tab);
-        return cli_fail("out of memory");
-    }
-    if (json)
-        rc = cli_print_json(arr, stdout) < 0 ? CLI_FAIL : CLI_OK;
-    else if (tab.nrows > 1)
-        cli_table_print(&tab, stdout);
-    else
-        fprintf(stderr, "no releases\n");
-    cli_table_free(&tab);
-    return rc;
+    return cli_print_list(arr, &tab, json, rc, "releases");
 }
 
 static int release_list(struct cli *cli, int argc, char **argv)

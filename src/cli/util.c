@@ -306,3 +306,21 @@ int cli_dispatch(struct cli *cli, int argc, char **argv, const char *group, cons
         }
     return cli_usage(cli, "%s %s: unknown subcommand; expected %s", group, argv[1], names);
 }
+
+int cli_print_list(json_t *arr, struct cli_table *tab, bool json, int rc, const char *what)
+{
+    if (rc < 0) {
+        json_decref(arr);
+        rc = cli_fail("out of memory");
+    } else if (json) {
+        rc = cli_print_json(arr, stdout) < 0 ? CLI_FAIL : CLI_OK; /* consumes arr */
+    } else {
+        if (tab->nrows > 1)
+            cli_table_print(tab, stdout);
+        else
+            fprintf(stderr, "no %s\n", what);
+        rc = CLI_OK;
+    }
+    cli_table_free(tab);
+    return rc;
+}
