@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh: runs every test (unit, integration) and ends with one line "N passed, N failed".
+# run.sh: runs every test (unit, integration, browser) and ends with one line "N passed, N failed".
 # Each test program speaks TAP ("ok ..." / "not ok ..."); a program that dies without
 # finishing its plan counts as one failure.
 set -u
@@ -46,6 +46,14 @@ for t in tests/integration/test_*.sh; do
     [ -f "$t" ] || continue
     name=integration/$(basename "$t" .sh)
     timeout 600 sh "$t" >"$LOG/$(basename "$t").log" 2>&1
+    tally "$name" "$LOG/$(basename "$t").log" $?
+done
+
+# browser tests: Debian's chromium driven by playwright-core (tests/browser/lib.mjs)
+for t in tests/browser/test_*.mjs; do
+    [ -f "$t" ] || continue
+    name=browser/$(basename "$t" .mjs)
+    timeout 600 node "$t" >"$LOG/$(basename "$t").log" 2>&1
     tally "$name" "$LOG/$(basename "$t").log" $?
 done
 
