@@ -16,8 +16,9 @@ CC ?= cc
 PKGS := jansson openssl sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# the server (fwhub binary only; libfwhub.a and its unit tests do not need h2o)
-SERVER_PKGS := libh2o-evloop
+# the server (fwhub binary only; libfwhub.a and its unit tests need neither h2o nor libcurl,
+# which delivers the server's webhooks)
+SERVER_PKGS := libh2o-evloop libcurl
 SERVER_CFLAGS := -DH2O_USE_LIBUV=0 $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 

@@ -14,6 +14,7 @@
 #include "server.h"
 #include "srvlog.h"
 #include "store/store.h"
+#include "webhooks.h"
 
 #define ACTOR_MAX   (sizeof("device:") + MAC_STR_LEN)
 #define BUSY_LOG_MS 10000 /* one store_busy line per 10 s at most */
@@ -64,6 +65,11 @@ int events_open(const char *url, const char *repo, struct fw_err *err)
         return fw_context(err, "cannot open the event store %s", url);
     srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", url);
     return 0;
+}
+
+struct store *events_store(void)
+{
+    return store;
 }
 
 void events_close(void)
@@ -132,6 +138,7 @@ int events_record(const struct event *e)
     char actor[ACTOR_MAX], detail[STORE_TEXT_MAX];
 
     count(e);
+    webhooks_note(e);
     switch (e->kind) {
     case EVENT_CHECKIN:
         ev.kind = STORE_SEEN;
@@ -315,4 +322,5 @@ void events_render_metrics(struct jbuf *b)
                  (double)s.commit_us_max / 1e6);
     if (n > 0)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    webhooks_render_metrics(b);
 }
