@@ -274,6 +274,33 @@ void events_request_done(h2o_req_t *req)
     (void)append(&ev);
 }
 
+/* fwhub_store_commit_duration_seconds: how long commits take, as a histogram. */
+static void render_commit_histogram(struct jbuf *b, const struct store_stats *s)
+{
+    char line[160];
+    uint64_t cum = 0;
+    int n;
+
+    jbuf_cstr(b, "# HELP fwhub_store_commit_duration_seconds Duration of the event store's "
+                 "commits (one per group).\n"
+                 "# TYPE fwhub_store_commit_duration_seconds histogram\n");
+    for (size_t i = 0; i <= STORE_COMMIT_BUCKETS; i++) {
+        cum += s->commit_buckets[i];
+        if (i < STORE_COMMIT_BUCKETS)
+            n = snprintf(line, sizeof(line),
+                         "fwhub_store_commit_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                         (double)store_commit_bucket_us[i] / 1e6, cum);
+        else
+            n = snprintf(line, sizeof(line),
+                         "fwhub_store_commit_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+                         "fwhub_store_commit_duration_seconds_sum %.6f\n"
+                         "fwhub_store_commit_duration_seconds_count %" PRIu64 "\n",
+                         cum, (double)s->commit_us_total / 1e6, s->transactions);
+        if (n > 0)
+            jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    }
+}
+
 void events_render_metrics(struct jbuf *b)
 {
     struct store_stats s;
@@ -322,5 +349,6 @@ void events_render_metrics(struct jbuf *b)
                  (double)s.commit_us_max / 1e6);
     if (n > 0)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    render_commit_histogram(b, &s);
     webhooks_render_metrics(b);
 }
