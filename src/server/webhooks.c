@@ -361,6 +361,12 @@ static int spool_load(struct fw_err *err)
         if (fs_join(path, sizeof(path), wh.spool, e->d_name) < 0)
             continue;
         d = spool_read(path);
+        if (d && (strlen(d->id) != n - 5 || strncmp(d->id, e->d_name, n - 5) != 0)) {
+            srvlog(SRVLOG_ERROR, "webhook_spool_bad", path,
+                   "its id is not its name; left in place");
+            delivery_free(d);
+            continue;
+        }
         if (d && pending_add(d) < 0) {
             delivery_free(d);
             closedir(dir);

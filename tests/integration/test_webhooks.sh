@@ -204,4 +204,27 @@ expect_eq "wrong secret: the refusal is audited (HTTP 401)" \
     "$(sql "SELECT count(*) >= 1 FROM audit WHERE event = 'webhook.failed' AND detail LIKE '%HTTP 401%'")" 1
 serve_stop
 expect_eq "SIGTERM with a delivery pending: exit 0" "$SERVE_RC" 0
+
+# given up after 24 h; a URL no hook has any more; a spool file fwhub did not write --------------
+SP=$R/.fwhub/webhooks/spool
+hooks "$TMP/hooks3.json" "http://127.0.0.1:9/closed" '["*"]'
+old=$(($(date +%s) - 25 * 3600))
+printf '{"v":1,"id":"0000000000001-00000000000000aa","url":"http://127.0.0.1:9/closed","event":"device.failure","mac":"%s","version":"10.2.0","created":%s,"attempts":40,"body":"{}"}' \
+    "$B" "$old" >"$SP/0000000000001-00000000000000aa.json"
+printf 'not json' >"$SP/0000000000002-00000000000000bb.json"
+serve_start "$R" --webhooks "$TMP/hooks3.json" || fail "server starts with the third config"
+i=0
+while [ "$(sql "SELECT count(*) FROM audit WHERE event = 'webhook.failed' AND result IN ('gave_up', 'no_hook')")" -lt 2 ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+expect_eq "older than 24 h and failing: given up, audited" \
+    "$(sql "SELECT subject_mac, detail LIKE '%0000000000001-00000000000000aa%' FROM audit WHERE event = 'webhook.failed' AND result = 'gave_up'")" "$B|1"
+expect_eq "a delivery to a URL no hook has: dropped, audited" \
+    "$(sql "SELECT count(*) FROM audit WHERE event = 'webhook.failed' AND result = 'no_hook'")" 1
+expect_eq "the spool keeps only the file it cannot read" "$(ls "$SP")" "0000000000002-00000000000000bb.json"
+expect_in "the unreadable spool file is logged" "$(cat "$SERVE_LOG")" "webhook_spool_bad"
+serve_stop
+run "$FWHUB" --repo "$R" audit verify
+expect_rc "audit verify passes at the end" 0
 done_testing
