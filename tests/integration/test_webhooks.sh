@@ -147,7 +147,7 @@ expect_eq "fix.confirmed only once" "$(deliveries "$LOG" 'r["event"] == "fix.con
 touch "$TMP/ok.fail"
 get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"DownloadFailed","detail":"retry me"}'
 n=$(wait_deliveries "$LOG" 'r["event"] == "device.failure" and r["answered"] == 500' 2)
-expect_eq "receiver failing: attempted again after a 500" "$n" 2
+expect_eq "receiver failing: attempted again after a 500" "$([ "$n" -ge 2 ] && echo yes)" yes
 rm -f "$TMP/ok.fail"
 n=$(wait_deliveries "$LOG" 'r["event"] == "device.failure" and r["answered"] == 200 and r["body"]["details"]["detail"] == "retry me"' 1)
 expect_eq "receiver back: delivered" "$n" 1
@@ -165,6 +165,7 @@ touch "$TMP/ok.fail"
 get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InvalidSignature","detail":"pending across restart"}'
 n=$(wait_deliveries "$LOG" '"pending across restart" in json.dumps(r)' 1)
 serve_stop
+expect_eq "server 1 stops cleanly: exit 0" "$SERVE_RC" 0
 expect_eq "restart: stopped with one delivery pending" "$(ls "$R/.fwhub/webhooks/spool" | grep -c '\.json$')" 1
 rm -f "$TMP/ok.fail"
 before=$(deliveries "$LOG" 'r["event"] == "target.created"')
@@ -180,6 +181,11 @@ expect_eq "restart: no second first_answered" \
 
 # every delivery audited; the chain holds; metrics --------------------------------------------------
 ok=$(deliveries "$LOG" 'r["answered"] == 200')
+i=0
+while [ "$(sql "SELECT count(*) FROM audit WHERE event = 'webhook.delivered'")" -lt "$ok" ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 expect_eq "audit: one webhook.delivered per delivery" \
     "$(sql "SELECT count(*) FROM audit WHERE event = 'webhook.delivered'")" "$ok"
 run "$FWHUB" --repo "$R" audit --event 'webhook.*'
@@ -190,6 +196,7 @@ get "$BASE/metrics"
 expect_in "metrics: delivered attempts" "$BODY" 'fwhub_webhook_attempts_total{result="delivered"}'
 expect_in "metrics: nothing pending" "$BODY" 'fwhub_webhook_pending 0'
 serve_stop
+expect_eq "server 2 stops cleanly: exit 0" "$SERVE_RC" 0
 
 # a receiver with another secret sees a signature that does not match ------------------------------
 receiver_start wrong "$TMP/wrong"
@@ -197,12 +204,13 @@ hooks "$TMP/hooks2.json" "http://127.0.0.1:$RPORT/hook" '["device.failure"]'
 serve_start "$R" --webhooks "$TMP/hooks2.json" || fail "server starts with the second hook"
 get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallationFailed"}'
 n=$(wait_deliveries "$TMP/wrong.log" 'not r["signature_ok"]' 1)
-expect_eq "wrong secret: the receiver detects the mismatch" "$n" 1
+expect_eq "wrong secret: the receiver detects the mismatch" "$([ "$n" -ge 1 ] && echo yes)" yes
 expect_eq "wrong secret: nothing accepted" "$(deliveries "$TMP/wrong.log" 'r["signature_ok"]')" 0
 sleep 0.3
 expect_eq "wrong secret: the refusal is audited (HTTP 401)" \
     "$(sql "SELECT count(*) >= 1 FROM audit WHERE event = 'webhook.failed' AND detail LIKE '%HTTP 401%'")" 1
 serve_stop
+expect_eq "server 3 stops cleanly: exit 0" "$SERVE_RC" 0
 expect_eq "SIGTERM with a delivery pending: exit 0" "$SERVE_RC" 0
 
 # given up after 24 h; a URL no hook has any more; a spool file fwhub did not write --------------
@@ -225,6 +233,7 @@ expect_eq "a delivery to a URL no hook has: dropped, audited" \
 expect_eq "the spool keeps only the file it cannot read" "$(ls "$SP")" "0000000000002-00000000000000bb.json"
 expect_in "the unreadable spool file is logged" "$(cat "$SERVE_LOG")" "webhook_spool_bad"
 serve_stop
+expect_eq "server 4 stops cleanly: exit 0" "$SERVE_RC" 0
 run "$FWHUB" --repo "$R" audit verify
 expect_rc "audit verify passes at the end" 0
 done_testing
