@@ -98,6 +98,12 @@ $(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/htt
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
 
+# the webhook configuration reader of the server, tested without h2o and libcurl
+$(BUILD)/tests/test_whconfig: tests/unit/test_whconfig.c $(BUILD)/src/server/whconfig.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/whconfig.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
