@@ -179,6 +179,18 @@ expect_eq "restart: known targets are not announced again" \
 expect_eq "restart: no second first_answered" \
     "$(get "$BASE$U/$A/update?model=EVSE&version=10.2.0"; sleep 0.5; deliveries "$LOG" 'r["event"] == "target.first_answered"')" 1
 
+# kill -9 with a delivery pending ---------------------------------------------------------------------
+touch "$TMP/ok.fail"
+get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallVerificationFailed","detail":"pending across kill"}'
+n=$(wait_deliveries "$LOG" '"pending across kill" in json.dumps(r)' 1)
+kill -KILL "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+SERVE_PID=
+rm -f "$TMP/ok.fail"
+serve_start "$R" --webhooks "$TMP/hooks.json" || fail "server starts after kill -9"
+n=$(wait_deliveries "$LOG" '"pending across kill" in json.dumps(r) and r["answered"] == 200' 1)
+expect_eq "kill -9: the pending delivery is delivered after the restart" "$n" 1
+
 # every delivery audited; the chain holds; metrics --------------------------------------------------
 ok=$(deliveries "$LOG" 'r["answered"] == 200')
 i=0
