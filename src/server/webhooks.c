@@ -527,6 +527,7 @@ static int state_load(struct fw_err *err)
     json_t *j = NULL;
     json_error_t jerr;
     json_int_t after;
+    int64_t head;
     int rc = -1;
 
     if (access(wh.state_path, F_OK) < 0) {
@@ -561,6 +562,16 @@ static int state_load(struct fw_err *err)
         goto out;
     }
     wh.audit_after = after;
+    if (store_audit_head(wh.st, &head, hash, err) < 0)
+        goto out;
+    if (head < after) { /* another database than the state's: read from its head on */
+        srvlog(SRVLOG_WARN, "webhook_state_reset", wh.state_path,
+               "the state read the audit trail up to record %lld, but the store's last is "
+               "%lld: reading from there",
+               (long long)after, (long long)head);
+        wh.audit_after = head;
+        wh.dirty = true;
+    }
     if (ks_load(j, "targets", &wh.targets, err) < 0 ||
         ks_load(j, "answered", &wh.answered, err) < 0 ||
         ks_load(j, "installed", &wh.installed, err) < 0 ||
