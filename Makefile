@@ -16,8 +16,9 @@ CC ?= cc
 PKGS := jansson openssl sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# the server (fwhub binary only; libfwhub.a and its unit tests do not need h2o)
-SERVER_PKGS := libh2o-evloop
+# the server (fwhub binary only; libfwhub.a and its unit tests need neither h2o nor libcurl,
+# which delivers the server's webhooks)
+SERVER_PKGS := libh2o-evloop libcurl
 SERVER_CFLAGS := -DH2O_USE_LIBUV=0 $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 SERVER_LIBS := $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null)
 
@@ -97,6 +98,12 @@ $(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/htt
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
 
+# the webhook configuration reader of the server, tested without h2o and libcurl
+$(BUILD)/tests/test_whconfig: tests/unit/test_whconfig.c $(BUILD)/src/server/whconfig.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/whconfig.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
@@ -129,7 +136,7 @@ run: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog
+	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog $(BUILD)/bench/store
 	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
 
 # sign/verify costs and the device library's image check: build/bench/verify [FILE...]

@@ -8,5 +8,8 @@ trap 'rm -rf "$dir"' EXIT
 echo "== catalog load: $N targets (bench/catalog.c) =="
 "$BUILD/bench/catalog" "$N" "$dir/repo"
 echo
+echo "== event store: committed audit records per second, group commit vs one transaction per event (bench/store.c) =="
+"$BUILD/bench/store" "${BENCH_STORE_EVENTS:-20000}" "$dir"
+echo
 echo "== serving: update answers and downloads, fwhub beside nginx (bench/serve.sh) =="
 FWHUB=${FWHUB:-$BUILD/fwhub} sh bench/serve.sh

@@ -100,5 +100,7 @@ bench "fwhub image 1.2 MB" "$FW/firmware/EVSE/EVSE_10_2_0.bin"
 f_bps=$BPS
 bench "nginx image 1.2 MB" "$NG/firmware/EVSE/EVSE_10_2_0.bin"
 n_bps=$BPS
+echo "ratio targeted/general answers: $(ratio "$t_rps" "$g_rps")x (each targeted answer waits for" \
+    "its audit record's commit, synchronous=FULL; general answers are batched)"
 echo "ratio fwhub/nginx: targeted answers $(ratio "$t_rps" "$n_rps")x, general answers" \
     "$(ratio "$g_rps" "$n_rps")x (aim >= 1.2); downloads $(ratio "$f_bps" "$n_bps")x (aim >= 0.9)"

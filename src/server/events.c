@@ -14,6 +14,7 @@
 #include "server.h"
 #include "srvlog.h"
 #include "store/store.h"
+#include "webhooks.h"
 
 #define ACTOR_MAX   (sizeof("device:") + MAC_STR_LEN)
 #define BUSY_LOG_MS 10000 /* one store_busy line per 10 s at most */
@@ -64,6 +65,11 @@ int events_open(const char *url, const char *repo, struct fw_err *err)
         return fw_context(err, "cannot open the event store %s", url);
     srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", url);
     return 0;
+}
+
+struct store *events_store(void)
+{
+    return store;
 }
 
 void events_close(void)
@@ -132,6 +138,7 @@ int events_record(const struct event *e)
     char actor[ACTOR_MAX], detail[STORE_TEXT_MAX];
 
     count(e);
+    webhooks_note(e);
     switch (e->kind) {
     case EVENT_CHECKIN:
         ev.kind = STORE_SEEN;
@@ -267,6 +274,33 @@ void events_request_done(h2o_req_t *req)
     (void)append(&ev);
 }
 
+/* fwhub_store_commit_duration_seconds: how long commits take, as a histogram. */
+static void render_commit_histogram(struct jbuf *b, const struct store_stats *s)
+{
+    char line[160];
+    uint64_t cum = 0;
+    int n;
+
+    jbuf_cstr(b, "# HELP fwhub_store_commit_duration_seconds Duration of the event store's "
+                 "commits (one per group).\n"
+                 "# TYPE fwhub_store_commit_duration_seconds histogram\n");
+    for (size_t i = 0; i <= STORE_COMMIT_BUCKETS; i++) {
+        cum += s->commit_buckets[i];
+        if (i < STORE_COMMIT_BUCKETS)
+            n = snprintf(line, sizeof(line),
+                         "fwhub_store_commit_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                         (double)store_commit_bucket_us[i] / 1e6, cum);
+        else
+            n = snprintf(line, sizeof(line),
+                         "fwhub_store_commit_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+                         "fwhub_store_commit_duration_seconds_sum %.6f\n"
+                         "fwhub_store_commit_duration_seconds_count %" PRIu64 "\n",
+                         cum, (double)s->commit_us_total / 1e6, s->transactions);
+        if (n > 0)
+            jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    }
+}
+
 void events_render_metrics(struct jbuf *b)
 {
     struct store_stats s;
@@ -315,4 +349,6 @@ void events_render_metrics(struct jbuf *b)
                  (double)s.commit_us_max / 1e6);
     if (n > 0)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    render_commit_histogram(b, &s);
+    webhooks_render_metrics(b);
 }

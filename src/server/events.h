@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "held.h"
 #include "jbuf.h"
+#include "store/store.h"
 
 #define EVENTS_UA_MAX 257 /* the User-Agent as kept: STORE_TEXT_MAX bytes and NUL */
 
@@ -48,6 +49,9 @@ int events_status_index(const char *name);
  * else $FWHUB_DB when set, else REPO/.fwhub/fwhub.db. Returns 0, or -1 with err naming
  * the database. */
 int events_open(const char *url, const char *repo, struct fw_err *err) FW_NODISCARD;
+
+/* The store events_open opened (NULL before): for the webhooks' delivery thread. */
+struct store *events_store(void);
 
 /* After the loop threads stopped: writes out what is queued and the devices seen, closes
  * the store, and lets go of answers that were still held. A failure is logged. Safe when

@@ -41,6 +41,9 @@ static const char usage[] =
     "                          (HTTP/1.1; default 60)\n"
     "  --db URL                the event store: sqlite:PATH or PATH (default: $FWHUB_DB,\n"
     "                          else REPO/.fwhub/fwhub.db)\n"
+    "  --webhooks FILE         notify these URLs of targeted fixes created, answered,\n"
+    "                          downloaded, confirmed, expiring and of device failures\n"
+    "                          (a JSON list of {url, events, secret_file}; docs/audit.md)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -61,6 +64,7 @@ enum {
     OPT_REQUEST_TIMEOUT,
     OPT_SEND_TIMEOUT,
     OPT_DB,
+    OPT_WEBHOOKS,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +84,7 @@ static const struct option longopts[] = {
     {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
     {"db", required_argument, NULL, OPT_DB},
+    {"webhooks", required_argument, NULL, OPT_WEBHOOKS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -175,6 +180,9 @@ static int one(struct serve_options *o, int c, const char *arg)
     case OPT_DB:
         o->db = arg;
         return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
+    case OPT_WEBHOOKS:
+        o->webhooks = arg;
+        return arg[0] ? OPTIONS_RUN : bad("--webhooks: expected a JSON file of hooks");
     }
     return OPTIONS_USAGE;
 }

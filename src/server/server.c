@@ -28,6 +28,7 @@
 #include "srvlog.h"
 #include "token.h"
 #include "watch.h"
+#include "webhooks.h"
 
 #define ANSWER_MAX   (4 * 1024 * 1024)
 #define LOOP_TICK_MS 100
@@ -440,6 +441,8 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     configure(o);
     if (events_open(o->db, repo, err) < 0)
         return -1;
+    if (o->webhooks && webhooks_start(o->webhooks, repo, events_store(), err) < 0)
+        return -1;
     return open_listeners(o, loops, err);
 }
 
@@ -461,11 +464,13 @@ static int run(struct serve_options *o)
     atomic_store(&stopping, true);
     for (long i = 0; i < started; i++)
         pthread_join(loops[i].tid, NULL);
+    webhooks_stop();
     events_close(); /* the requests are done: writes the seen devices, then closes */
     snapshot_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
 out:
+    webhooks_stop();
     events_close(); /* when start failed after the store was opened */
     free(loops);
     return rc;

@@ -22,6 +22,10 @@ const struct audit_event_def audit_events[] = {
      "a targeted fix was moved into targeted/archive/ (target remove, cleanup)"},
     {"release.added", "admin", "a general release was added to manifest.json"},
     {"devices.imported", "admin", "devices were imported into devices.csv"},
+    {"webhook.delivered", "webhook", "a webhook delivery was accepted by its receiver (2xx)"},
+    {"webhook.failed", "webhook",
+     "a webhook delivery attempt failed (result retry), was given up after 24 h (gave_up) or "
+     "dropped because no hook has its URL any more (no_hook)"},
 };
 const size_t audit_events_count = sizeof(audit_events) / sizeof(audit_events[0]);
 

@@ -344,11 +344,16 @@ fail:
     return -1;
 }
 
+const uint64_t store_commit_bucket_us[STORE_COMMIT_BUCKETS] = {
+    250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000,
+};
+
 /* write_batch, tried again after 10 and 100 ms (a lock held too long by another process,
  * a full disk that an operator frees). Times the commit into the stats. */
 static int commit_events(struct store *st, struct queued **v, size_t n, struct fw_err *err)
 {
     uint64_t t0 = mono_us(), dt;
+    size_t b = 0;
     int rc = -1;
 
     for (int i = 0; i < COMMIT_TRIES && rc < 0; i++) {
@@ -357,7 +362,10 @@ static int commit_events(struct store *st, struct queued **v, size_t n, struct f
         rc = write_batch(st, v, n, err);
     }
     dt = mono_us() - t0;
+    while (b < STORE_COMMIT_BUCKETS && dt > store_commit_bucket_us[b])
+        b++;
     pthread_mutex_lock(&st->lock);
+    st->stats.commit_buckets[b]++;
     st->stats.transactions++;
     st->stats.commit_us_last = dt;
     st->stats.commit_us_total += dt;

@@ -154,6 +154,10 @@ int store_append_sync(struct store *st, const struct store_event *ev,
  * skipping the linger. Returns 0, or -1 when some of it failed. */
 int store_flush(struct store *st, struct fw_err *err) FW_NODISCARD;
 
+/* Upper bounds of the commit duration histogram's buckets, microseconds. */
+#define STORE_COMMIT_BUCKETS 12
+extern const uint64_t store_commit_bucket_us[STORE_COMMIT_BUCKETS];
+
 /* Counters for /metrics; a consistent copy. */
 struct store_stats {
     uint64_t appended;        /* events accepted (seen events included) */
@@ -167,6 +171,9 @@ struct store_stats {
     uint64_t commit_us_last;  /* duration of the last commit, microseconds */
     uint64_t commit_us_max;   /* the longest commit so far */
     uint64_t commit_us_total; /* sum over all commits (mean = total / transactions) */
+    uint64_t commit_buckets[STORE_COMMIT_BUCKETS + 1]; /* commits that took at most
+                                   store_commit_bucket_us[i] (and more than the bucket
+                                   before); the last: longer than every bound */
 };
 
 void store_stats(struct store *st, struct store_stats *out);

@@ -108,6 +108,16 @@ expect_eq "clients gone: their image files are closed" \
 expect_in "metrics: audit records written" "$BODY" "fwhub_audit_records_written_total"
 expect_in "metrics: queue depth" "$BODY" "fwhub_store_queue_depth 0"
 expect_in "metrics: commit latency" "$BODY" "fwhub_store_commit_seconds_max"
+metric() { printf '%s\n' "$BODY" | grep -v '^#' | grep -F "$1 " | sed 's/.* //'; }
+expect_eq "metrics: audit records written, as many as the server committed" \
+    "$(metric fwhub_audit_records_written_total)" \
+    "$(sql "SELECT count(*) FROM audit WHERE actor LIKE 'device:%'")"
+expect_eq "metrics: commit latency histogram counts every commit" \
+    "$(metric 'fwhub_store_commit_duration_seconds_bucket{le="+Inf"}') $(metric fwhub_store_commit_duration_seconds_count)" \
+    "$(metric fwhub_store_commits_total) $(metric fwhub_store_commits_total)"
+expect_eq "metrics: status reports by status" \
+    "$(metric 'fwhub_status_reports_total{status="Installed"}') $(metric 'fwhub_status_reports_total{status="InstallationFailed"}')" \
+    "1 0"
 expect_eq "clients gone: their records are committed all the same" \
     "$(audits target.answered) $(audits target.downloaded)" "4 3"
 get "$BASE/healthz"
