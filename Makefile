@@ -97,6 +97,12 @@ $(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/htt
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
 
+# the portal's rate limiter, pure and tested without h2o
+$(BUILD)/tests/test_ratelimit: tests/unit/test_ratelimit.c $(BUILD)/src/server/ratelimit.o
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/ratelimit.o -o $@ $(LDFLAGS) -lpthread -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@

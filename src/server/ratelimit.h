@@ -1,0 +1,48 @@
+/* ratelimit.h: per-client token buckets in a fixed-size table, safe across loop threads. */
+#ifndef FWHUB_RATELIMIT_H
+#define FWHUB_RATELIMIT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RATELIMIT_KEY_MAX 48 /* bytes of a key kept, NUL included; longer keys are cut */
+#define RATELIMIT_PROBE   8  /* slots a key may occupy, from its hash on */
+
+/* One client's bucket. tokens counts in 1/60000 of a request, so that a refill of
+ * per_minute requests a minute is per_minute units a millisecond, exactly. */
+struct ratelimit_slot {
+    char key[RATELIMIT_KEY_MAX]; /* "" when free */
+    int64_t tokens;
+    int64_t at_ms; /* when tokens was last brought up to date */
+};
+
+/* A limiter over a table the caller owns (static storage will do): memory never grows.
+ * When the PROBE slots of a new key are taken, the key takes over a slot whose bucket has
+ * refilled completely (nothing is lost: a new bucket starts full), else the slot used
+ * longest ago (its client starts over with a full bucket: counted in evictions). */
+struct ratelimit {
+    pthread_mutex_t lock;
+    struct ratelimit_slot *slots;
+    size_t n; /* a power of two */
+    int64_t cap;
+    int64_t refill; /* units a millisecond: per_minute */
+    uint64_t evictions;
+};
+
+/* Prepares rl over slots[n] (n a power of two, at least RATELIMIT_PROBE; the slots are
+ * cleared): burst requests at once, then per_minute requests a minute. per_minute 0
+ * lets everything through. Not thread-safe itself: call before the threads start, or
+ * once through pthread_once. */
+void ratelimit_init(struct ratelimit *rl, struct ratelimit_slot *slots, size_t n, unsigned burst,
+                    unsigned per_minute);
+
+/* Takes one request of client key at now_ms (a monotonic clock in milliseconds; a clock
+ * going back counts as no time passing). Returns 0 when the request may go on, else the
+ * whole seconds (at least 1) until one more would be allowed: a Retry-After. */
+unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms);
+
+/* Slots taken over from a client whose bucket was not full (see struct ratelimit). */
+uint64_t ratelimit_evictions(struct ratelimit *rl);
+
+#endif
