@@ -68,7 +68,14 @@ void html_text(struct jbuf *b, const char *s)
 
 void html_begin(struct jbuf *b, const char *title, const char *area)
 {
-    jbuf_cstr(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    html_begin_lang(b, "en", title, area);
+}
+
+void html_begin_lang(struct jbuf *b, const char *lang, const char *title, const char *area)
+{
+    jbuf_cstr(b, "<!doctype html>\n<html lang=\"");
+    html_text(b, lang);
+    jbuf_cstr(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                  "<title>");
     html_text(b, title);

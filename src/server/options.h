@@ -26,6 +26,7 @@ struct serve_options {
     long request_timeout; /* seconds */
     long send_timeout;    /* seconds */
     const char *db;       /* --db: the event store's URL, or NULL for the default */
+    long portal_rate;     /* portal lookups a minute per client address; 0: no limit */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

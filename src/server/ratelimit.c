@@ -65,15 +65,18 @@ static struct ratelimit_slot *slot_of(struct ratelimit *rl, const char *key, int
     snprintf(s->key, sizeof(s->key), "%s", key);
     s->tokens = rl->cap;
     s->at_ms = now_ms;
+    s->refused = 0;
     return s;
 }
 
-unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms)
+unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, bool *first)
 {
     struct ratelimit_slot *s;
     char k[RATELIMIT_KEY_MAX];
     int64_t wait_ms;
 
+    if (first)
+        *first = false;
     if (rl->refill == 0)
         return 0;
     snprintf(k, sizeof(k), "%s", key[0] ? key : "-");
@@ -84,10 +87,15 @@ unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms)
         s->at_ms = now_ms;
     if (s->tokens >= UNIT) {
         s->tokens -= UNIT;
+        s->refused = 0;
         pthread_mutex_unlock(&rl->lock);
         return 0;
     }
     wait_ms = (UNIT - s->tokens + rl->refill - 1) / rl->refill;
+    if (first)
+        *first = s->refused == 0;
+    if (s->refused < UINT32_MAX)
+        s->refused++;
     pthread_mutex_unlock(&rl->lock);
     return (unsigned)((wait_ms + 999) / 1000);
 }

@@ -3,6 +3,7 @@
 #define FWHUB_RATELIMIT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,8 @@
 struct ratelimit_slot {
     char key[RATELIMIT_KEY_MAX]; /* "" when free */
     int64_t tokens;
-    int64_t at_ms; /* when tokens was last brought up to date */
+    int64_t at_ms;    /* when tokens was last brought up to date */
+    uint32_t refused; /* requests refused since the last one let through */
 };
 
 /* A limiter over a table the caller owns (static storage will do): memory never grows.
@@ -39,8 +41,10 @@ void ratelimit_init(struct ratelimit *rl, struct ratelimit_slot *slots, size_t n
 
 /* Takes one request of client key at now_ms (a monotonic clock in milliseconds; a clock
  * going back counts as no time passing). Returns 0 when the request may go on, else the
- * whole seconds (at least 1) until one more would be allowed: a Retry-After. */
-unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms);
+ * whole seconds (at least 1) until one more would be allowed: a Retry-After. *first
+ * (may be NULL) tells whether a refusal is the client's first since a request of it was
+ * let through, so that a flood can be recorded once, not per request. */
+unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, bool *first);
 
 /* Slots taken over from a client whose bucket was not full (see struct ratelimit). */
 uint64_t ratelimit_evictions(struct ratelimit *rl);
