@@ -459,6 +459,19 @@ static void when(int64_t t, char out[ISOTIME_STR_LEN + 8])
         snprintf(out, ISOTIME_STR_LEN + 8, "%.10s %.5s UTC", iso, iso + 11);
 }
 
+/* A release date as a customer reads it: the day of an ISO 8601 time. */
+static void put_released(struct jbuf *b, const char *date)
+{
+    char day[16];
+
+    if (!date || !date[0])
+        return;
+    snprintf(day, sizeof(day), "%.10s", date);
+    jbuf_cstr(b, "<p class=\"muted\">");
+    put_fmt1(b, T->released_fmt, strlen(date) > 10 && date[10] == 'T' ? day : date);
+    jbuf_cstr(b, "</p>\n");
+}
+
 /* A link a customer may follow: a path on this server or an http(s) URL. */
 static bool url_ok(const char *u)
 {
@@ -632,11 +645,7 @@ static void fix_page(struct jbuf *b, const struct catalog *c, const struct found
     jbuf_cstr(b, "<section class=\"box\">\n<h2 id=\"version\">");
     put_fmt1(b, T->version_fmt, fix->version);
     jbuf_cstr(b, "</h2>\n");
-    if (fix->release_date) {
-        jbuf_cstr(b, "<p class=\"muted\">");
-        put_fmt1(b, T->released_fmt, fix->release_date);
-        jbuf_cstr(b, "</p>\n");
-    }
+    put_released(b, fix->release_date);
     if (fix->changelog && fix->changelog[0]) {
         element(b, "h3", T->changelog_heading);
         jbuf_cstr(b, "<p id=\"changelog\">");
@@ -667,10 +676,10 @@ static void fix_page(struct jbuf *b, const struct catalog *c, const struct found
         b->len = mark;
     }
     jbuf_cstr(b, "</section>\n");
-    feedback_form(b, mac, serial);
     put_steps(b, T->install_heading, t->install_steps, t->n_install);
     put_steps(b, T->verify_heading, t->verify_steps, t->n_verify);
     put_validity(b, c, f, now);
+    feedback_form(b, mac, serial);
     if (t->support_contact && t->support_contact[0]) {
         element(b, "h2", T->support_heading);
         jbuf_cstr(b, "<p id=\"support\">");
@@ -695,11 +704,7 @@ static void general_page(struct jbuf *b, const struct found *f)
     jbuf_cstr(b, "</p>\n<section class=\"box\">\n<h2 id=\"version\">");
     put_fmt1(b, T->version_fmt, r->version);
     jbuf_cstr(b, "</h2>\n");
-    if (r->release_date) {
-        jbuf_cstr(b, "<p class=\"muted\">");
-        put_fmt1(b, T->released_fmt, r->release_date);
-        jbuf_cstr(b, "</p>\n");
-    }
+    put_released(b, r->release_date);
     if (r->description && r->description[0]) {
         element(b, "h3", T->changelog_heading);
         jbuf_cstr(b, "<p id=\"changelog\">");

@@ -49,7 +49,7 @@ const struct portal_text portal_text_en = {
                     "please contact our support.",
     .again = "Look up another charger",
 
-    .feedback_heading = "Did the update solve the problem?",
+    .feedback_heading = "Your feedback",
     .feedback_question = "Did the update solve the problem?",
     .feedback_yes = "Yes, the problem is solved",
     .feedback_no = "No, the problem is still there",
