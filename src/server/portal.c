@@ -1,7 +1,6 @@
 /* portal.c: the customer portal: the lookup form, the answer for one device, feedback. */
 #include "portal.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -9,9 +8,9 @@
 #include <time.h>
 
 #include "core/decide.h"
+#include "core/form.h"
 #include "core/isotime.h"
 #include "core/mac.h"
-#include "core/url.h"
 #include "events.h"
 #include "html.h"
 #include "portal_text.h"
@@ -212,99 +211,6 @@ static int form_page(h2o_req_t *req, int status, const char *reason, const char 
 
 /* ---- reading a form ----------------------------------------------------------------- */
 
-struct field {
-    const char *name;
-    char *out;
-    size_t cap;
-    bool multiline; /* a comment: line breaks and tabs are text */
-    bool seen;
-};
-
-/* How many continuation bytes follow the lead byte c in UTF-8; -1 when c leads none. */
-static int utf8_tail(unsigned char c)
-{
-    return c < 0x80                 ? 0
-           : c >= 0xc2 && c <= 0xdf ? 1
-           : c >= 0xe0 && c <= 0xef ? 2
-           : c >= 0xf0 && c <= 0xf4 ? 3
-                                    : -1;
-}
-
-/* True for UTF-8 text without control characters (but for line breaks and tabs when
- * multiline; a CR LF becomes LF in place). Overlong forms and surrogates are checked
- * loosely: the text is only shown escaped and stored. */
-static bool text_ok(char *s, bool multiline)
-{
-    char *w = s;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = utf8_tail(*p);
-
-        if (n < 0)
-            return false;
-        for (int i = 1; i <= n; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-        if (*p < 0x20 || *p == 0x7f) {
-            if (!multiline || (*p != '\n' && *p != '\r' && *p != '\t'))
-                return false;
-            if (*p == '\r' && p[1] == '\n') {
-                p++;
-                continue;
-            }
-        }
-        memmove(w, p, (size_t)n + 1);
-        w += n + 1;
-        p += n + 1;
-    }
-    *w = '\0';
-    return true;
-}
-
-/* Blanks around s dropped, in place. */
-static char *trim(char *s)
-{
-    size_t n;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    return s;
-}
-
-/* Reads an application/x-www-form-urlencoded body into the fields named in f (other
- * names are ignored). Returns 0, or -1 with *bad naming the field that repeats, does
- * not fit or is not text. */
-static int parse_form(const char *body, size_t len, struct field *f, size_t nf, const char **bad)
-{
-    const char *q = body, *end = body + len;
-
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q)), *stop = amp ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
-        size_t nlen = (size_t)((eq ? eq : stop) - q);
-
-        for (size_t i = 0; i < nf; i++) {
-            if (nlen != strlen(f[i].name) || memcmp(q, f[i].name, nlen) != 0)
-                continue;
-            *bad = f[i].name;
-            if (f[i].seen)
-                return -1;
-            f[i].seen = true;
-            if (!eq)
-                f[i].out[0] = '\0';
-            else if (url_unescape(eq + 1, (size_t)(stop - eq - 1), URL_QUERY, f[i].out, f[i].cap) <
-                         0 ||
-                     !text_ok(f[i].out, f[i].multiline))
-                return -1;
-        }
-        q = stop + 1;
-    }
-    return 0;
-}
-
 static bool is_form(h2o_req_t *req)
 {
     ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
@@ -321,21 +227,6 @@ static bool is_form(h2o_req_t *req)
 
 /* ---- the rate limit ----------------------------------------------------------------- */
 
-/* The limiter's key of a client: its address; for IPv6 its /64, which one subscriber
- * usually has whole (an IPv4 client seen through an IPv6 socket keeps its address). */
-static void client_key(const char *peer, char out[SERVER_PEER_MAX])
-{
-    struct in6_addr a;
-    char text[INET6_ADDRSTRLEN];
-
-    snprintf(out, SERVER_PEER_MAX, "%s", peer);
-    if (!strchr(peer, ':') || inet_pton(AF_INET6, peer, &a) != 1 || IN6_IS_ADDR_V4MAPPED(&a))
-        return;
-    memset(a.s6_addr + 8, 0, 8);
-    if (inet_ntop(AF_INET6, &a, text, sizeof(text)))
-        snprintf(out, SERVER_PEER_MAX, "%s/64", text);
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -349,12 +240,12 @@ static int64_t mono_ms(void)
  * false. */
 static bool within_limit(h2o_req_t *req, const char *peer, const char *ua, const char *what)
 {
-    char key[SERVER_PEER_MAX], secs[24], detail[64];
+    char key[RATELIMIT_KEY_MAX], secs[24], detail[64];
     bool first = false;
     unsigned wait;
 
     pthread_once(&limiter_once, limiter_init);
-    client_key(peer, key);
+    ratelimit_client_key(peer, key);
     wait = ratelimit_take(&limiter, key, mono_ms(), &first);
     if (wait == 0)
         return true;
@@ -796,8 +687,8 @@ static int bad_field(h2o_req_t *req, const char *name)
 static int lookup(h2o_req_t *req)
 {
     char mac_raw[MAC_MAX], serial_raw[SERIAL_MAX], peer[SERVER_PEER_MAX], ua[EVENTS_UA_MAX];
-    struct field f[] = {{"mac", mac_raw, sizeof(mac_raw), false, false},
-                        {"serial", serial_raw, sizeof(serial_raw), false, false}};
+    struct form_field f[] = {{"mac", mac_raw, sizeof(mac_raw), false, false},
+                             {"serial", serial_raw, sizeof(serial_raw), false, false}};
     const struct snapshot *s;
     const char *bad = NULL, *mac, *serial;
     struct found fd;
@@ -810,10 +701,10 @@ static int lookup(h2o_req_t *req)
     if (!post_ok(req, peer, ua, "lookup"))
         return 0;
     mac_raw[0] = serial_raw[0] = '\0';
-    if (parse_form(req->entity.base, req->entity.len, f, 2, &bad) < 0)
+    if (form_parse(req->entity.base, req->entity.len, f, 2, &bad) < 0)
         return bad_field(req, bad);
-    mac = trim(mac_raw);
-    serial = trim(serial_raw);
+    mac = form_trim(mac_raw);
+    serial = form_trim(serial_raw);
     if (read_device(req, mac, serial, &m) < 0)
         return 0;
 
@@ -872,10 +763,10 @@ static int feedback(h2o_req_t *req)
 {
     char mac_raw[MAC_MAX], serial_raw[SERIAL_MAX], answer[ANSWER_MAX], comment[COMMENT_MAX + 1];
     char peer[SERVER_PEER_MAX], ua[EVENTS_UA_MAX];
-    struct field f[] = {{"mac", mac_raw, sizeof(mac_raw), false, false},
-                        {"serial", serial_raw, sizeof(serial_raw), false, false},
-                        {"solved", answer, sizeof(answer), false, false},
-                        {"comment", comment, sizeof(comment), true, false}};
+    struct form_field f[] = {{"mac", mac_raw, sizeof(mac_raw), false, false},
+                             {"serial", serial_raw, sizeof(serial_raw), false, false},
+                             {"solved", answer, sizeof(answer), false, false},
+                             {"comment", comment, sizeof(comment), true, false}};
     const struct target_device *fix;
     const struct snapshot *s;
     const char *bad = NULL, *mac, *serial;
@@ -889,10 +780,10 @@ static int feedback(h2o_req_t *req)
     if (!post_ok(req, peer, ua, "feedback"))
         return 0;
     mac_raw[0] = serial_raw[0] = answer[0] = comment[0] = '\0';
-    if (parse_form(req->entity.base, req->entity.len, f, 4, &bad) < 0)
+    if (form_parse(req->entity.base, req->entity.len, f, 4, &bad) < 0)
         return bad_field(req, bad);
-    mac = trim(mac_raw);
-    serial = trim(serial_raw);
+    mac = form_trim(mac_raw);
+    serial = form_trim(serial_raw);
     if (read_device(req, mac, serial, &m) < 0)
         return 0;
     if (strcmp(answer, "yes") != 0 && strcmp(answer, "no") != 0) {

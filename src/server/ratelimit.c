@@ -1,6 +1,8 @@
 /* ratelimit.c: token buckets per client key in a fixed table, under one mutex. */
 #include "ratelimit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,4 +110,17 @@ uint64_t ratelimit_evictions(struct ratelimit *rl)
     n = rl->evictions;
     pthread_mutex_unlock(&rl->lock);
     return n;
+}
+
+void ratelimit_client_key(const char *addr, char out[RATELIMIT_KEY_MAX])
+{
+    struct in6_addr a;
+    char text[INET6_ADDRSTRLEN];
+
+    snprintf(out, RATELIMIT_KEY_MAX, "%s", addr);
+    if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, &a) != 1 || IN6_IS_ADDR_V4MAPPED(&a))
+        return;
+    memset(a.s6_addr + 8, 0, 8);
+    if (inet_ntop(AF_INET6, &a, text, sizeof(text)))
+        snprintf(out, RATELIMIT_KEY_MAX, "%s/64", text);
 }

@@ -46,6 +46,12 @@ void ratelimit_init(struct ratelimit *rl, struct ratelimit_slot *slots, size_t n
  * let through, so that a flood can be recorded once, not per request. */
 unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, bool *first);
 
+/* The key of a client at the numeric address addr: the address itself; for IPv6 its /64
+ * ("2001:db8:1:2::/64"), which one subscriber usually has whole, so that a client cannot
+ * take a new bucket with each address of its network. An IPv4 client seen through an
+ * IPv6 socket (::ffff:192.0.2.1) keeps its address. Written into out[RATELIMIT_KEY_MAX]. */
+void ratelimit_client_key(const char *addr, char out[RATELIMIT_KEY_MAX]);
+
 /* Slots taken over from a client whose bucket was not full (see struct ratelimit). */
 uint64_t ratelimit_evictions(struct ratelimit *rl);
 

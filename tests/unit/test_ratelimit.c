@@ -157,6 +157,25 @@ static void long_keys_are_cut_not_overrun(void **state)
     assert_int_equal(ratelimit_take(&rl, "", 0, NULL), 0);
 }
 
+static void client_keys_group_an_ipv6_network(void **state)
+{
+    char k1[RATELIMIT_KEY_MAX], k2[RATELIMIT_KEY_MAX];
+
+    (void)state;
+    ratelimit_client_key("192.0.2.7", k1);
+    assert_string_equal(k1, "192.0.2.7");
+    ratelimit_client_key("2001:db8:1:2:aaaa::1", k1);
+    ratelimit_client_key("2001:db8:1:2:bbbb:cccc:dddd:eeee", k2);
+    assert_string_equal(k1, "2001:db8:1:2::/64");
+    assert_string_equal(k2, k1);
+    ratelimit_client_key("2001:db8:1:3::1", k2);
+    assert_string_not_equal(k2, k1);
+    ratelimit_client_key("::ffff:192.0.2.7", k1);
+    assert_string_equal(k1, "::ffff:192.0.2.7");
+    ratelimit_client_key("-", k1);
+    assert_string_equal(k1, "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +188,7 @@ int main(void)
         cmocka_unit_test(table_is_bounded_and_keeps_busy_clients),
         cmocka_unit_test(full_buckets_go_first),
         cmocka_unit_test(long_keys_are_cut_not_overrun),
+        cmocka_unit_test(client_keys_group_an_ipv6_network),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
