@@ -26,7 +26,7 @@
 #define ANSWER_MAX    8
 #define COMMENT_MAX   1000 /* bytes of a feedback comment */
 #define COMMENT_CHARS 500  /* the form's maxlength */
-#define RL_SLOTS      4096 /* clients the rate limiter tracks at once (about 330 KiB) */
+#define RL_SLOTS      4096 /* clients the rate limiter tracks at once (about 290 KiB) */
 #define TOKEN_STEP    60
 #define HTML_TYPE     "text/html; charset=utf-8"
 
