@@ -55,11 +55,14 @@ async function noSideways(page) {
     return page.evaluate(() => document.documentElement.scrollWidth);
 }
 
+const outlines = []; // the focus outline of the first field, each time it is reached by Tab
+
 // Fills the form with the mouse-free path: Tab into each field, type, Enter.
 async function lookupByKeyboard(page, base, mac, serial) {
     await page.goto(`${base}/`);
     await page.keyboard.press('Tab');
     const first = await page.evaluate(() => document.activeElement.id);
+    outlines.push(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle));
     await page.keyboard.type(mac);
     await page.keyboard.press('Tab');
     const second = await page.evaluate(() => document.activeElement.id);
@@ -77,7 +80,7 @@ async function lookup(page, base, mac, serial) {
     return res;
 }
 
-plan(32);
+plan(33);
 await run(async () => {
     const dir = tempDir();
     const repo = makeRepo(dir);
@@ -98,6 +101,8 @@ await run(async () => {
     // the fix, with the keyboard only and the MAC in another spelling
     const focus = await lookupByKeyboard(page, srv.base, 'ab-cd-ef-12-34-56', 'evse-2024-001234');
     equal(focus.join(' '), 'mac serial', 'keyboard: Tab reaches the MAC, then the serial field');
+    ok(outlines.length === 1 && outlines[0] !== 'none', 'keyboard: the focused field is outlined',
+        outlines.join(','));
     equal(await page.locator('h1').textContent(), 'A firmware fix for your charger',
         'keyboard: Enter submits; the fix is shown');
     equal(await page.locator('#version').textContent(), 'Version 10.3.1-custom',

@@ -64,6 +64,10 @@ expect_in "form: 405 names what is allowed" "$(tr -d '\r' <"$TMP/.head")" 'allow
 get "$BASE/lookup" -D "$TMP/.head"
 expect_eq "lookup: GET 405" "$CODE" 405
 expect_in "lookup: only POST" "$(tr -d '\r' <"$TMP/.head")" 'allow: POST'
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -I "$BASE/lookup")
+expect_eq "lookup: HEAD 405" "$CODE" 405
+get "$BASE/feedback"
+expect_eq "feedback: GET 405" "$CODE" 405
 get "$BASE/nothing"
 expect_eq "other paths stay 404" "$CODE" 404
 
