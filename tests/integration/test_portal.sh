@@ -202,6 +202,22 @@ post /feedback "mac=ab-cd-ef-12-34-56&serial=SER-SECRET-1&solved=no&comment=$(he
 expect_eq "feedback with a comment over 1000 bytes: 400" "$CODE" 400
 expect_eq "refused feedback: no record" "$(records portal.feedback)" $((N0 + 2))
 
+# ---- a store that cannot commit: no page without its record ----
+DB=$R/.fwhub/fwhub.db
+sqlite3 "$DB" "CREATE TRIGGER refuse BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'test refuses'); END"
+N0=$(records portal.lookup)
+post /lookup 'mac=AB:CD:EF:12:34:56&serial=SER-SECRET-1'
+expect_eq "commit failed: 503" "$CODE" 503
+expect_in "commit failed: Retry-After: 1" "$HEAD" 'retry-after: 1'
+expect_in "commit failed: a page saying to try again" "$BODY" 'Please try again'
+expect_not_in "commit failed: nothing of the fix" "$BODY" '10.3.1-custom'
+post /feedback 'mac=AB:CD:EF:12:34:56&serial=SER-SECRET-1&solved=yes'
+expect_eq "commit failed: feedback 503 too" "$CODE" 503
+sqlite3 "$DB" "DROP TRIGGER refuse"
+expect_eq "commit failed: no record" "$(records portal.lookup)" "$N0"
+post /lookup 'mac=AB:CD:EF:12:34:56&serial=SER-SECRET-1'
+expect_eq "the store works again: the fix" "$CODE" 200
+
 get "$BASE/metrics"
 expect_in "metrics: lookups by result" "$BODY" 'fwhub_portal_lookups_total{result="fix"}'
 expect_in "metrics: feedback" "$BODY" 'fwhub_portal_feedback_total{result="not_solved"} 1'
