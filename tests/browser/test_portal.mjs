@@ -80,7 +80,7 @@ async function lookup(page, base, mac, serial) {
     return res;
 }
 
-plan(33);
+plan(34);
 await run(async () => {
     const dir = tempDir();
     const repo = makeRepo(dir);
@@ -178,4 +178,12 @@ await run(async () => {
     ok((await page.locator('[role=alert]').textContent()).includes('MAC address'),
         'a bad MAC: the message names the field');
     await screenshot(page, 'portal-error');
+
+    // the same fix page on a desktop
+    const desk = await context.browser().newContext({ viewport: { width: 1280, height: 900 } });
+    const wide = await desk.newPage();
+    await lookup(wide, srv.base, 'abcdef123456', 'EVSE-2024-001234');
+    ok(await wide.locator('#download').isVisible(), 'desktop: the fix page with its download');
+    await screenshot(wide, 'portal-fix-desktop');
+    await desk.close();
 });
