@@ -103,6 +103,11 @@ $(BUILD)/tests/test_whconfig: tests/unit/test_whconfig.c $(BUILD)/src/server/whc
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/whconfig.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+# the portal's rate limiter, pure and tested without h2o
+$(BUILD)/tests/test_ratelimit: tests/unit/test_ratelimit.c $(BUILD)/src/server/ratelimit.o
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/ratelimit.o -o $@ $(LDFLAGS) -lpthread -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)

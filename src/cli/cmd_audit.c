@@ -33,8 +33,9 @@ static const char usage_list[] =
     "  -h, --help   this text\n"
     "\n"
     "Events: target.answered target.rollback target.downloaded token.refused\n"
-    "portal.lookup admin.refused target.created target.replaced target.archived\n"
-    "release.added devices.imported (docs/audit.md says what each means).\n";
+    "portal.lookup portal.feedback admin.refused target.created target.replaced\n"
+    "target.archived release.added devices.imported (docs/audit.md says what each\n"
+    "means).\n";
 
 static const char usage_verify[] =
     "Usage: fwhub audit verify [--json] [--db URL] [--repo DIR]\n"

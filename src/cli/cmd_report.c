@@ -12,9 +12,11 @@ static const char usage[] =
     "\n"
     "What the fleet did with its updates, from the event store and the repository:\n"
     "  targets     state, update answers, downloads started/completed, the device's last\n"
-    "              status, and whether the fix is confirmed (Installed, then running it)\n"
+    "              status, whether the fix is confirmed (Installed, then running it), and\n"
+    "              the customers' feedback from the portal (solved / not solved)\n"
     "  releases    devices offered, downloads, installs, failures, success rate\n"
-    "  follow-ups  confirmed fixes to integrate, targets expiring or expired, failures\n"
+    "  follow-ups  confirmed fixes to integrate, fixes a customer says did not help,\n"
+    "              targets expiring or expired, failures\n"
     "  patterns    several targets on one model within 30 days, the same fix for\n"
     "              several devices: likely a broader issue\n"
     "\n"
@@ -55,9 +57,9 @@ static const char *cell(json_t *o, const char *key, char *buf, size_t len)
 
 static int target_row(struct cli_table *tab, json_t *t)
 {
-    char b[6][32], dl[64];
-    json_t *st = json_object_get(t, "last_status");
-    const char *row[8];
+    char b[6][32], dl[64], fb[64];
+    json_t *st = json_object_get(t, "last_status"), *f = json_object_get(t, "feedback");
+    const char *row[9];
 
     snprintf(dl, sizeof(dl), "%s/%s", cell(t, "downloads_started", b[0], sizeof(b[0])),
              cell(t, "downloads_completed", b[1], sizeof(b[1])));
@@ -69,6 +71,10 @@ static int target_row(struct cli_table *tab, json_t *t)
     row[5] = dl;
     row[6] = json_is_object(st) ? json_string_value(json_object_get(st, "status")) : "-";
     row[7] = json_is_true(json_object_get(t, "fix_confirmed")) ? "yes" : "no";
+    snprintf(fb, sizeof(fb), "%lld/%lld",
+             (long long)json_integer_value(json_object_get(f, "solved")),
+             (long long)json_integer_value(json_object_get(f, "not_solved")));
+    row[8] = fb;
     return cli_table_add(tab, row);
 }
 
@@ -152,12 +158,12 @@ static void print_patterns(json_t *arr)
 
 static int print_text(json_t *doc)
 {
-    static const char *const thead[] = {"MAC",     "MODEL",     "VERSION", "STATE",
-                                        "ANSWERS", "DOWNLOADS", "STATUS",  "CONFIRMED"};
+    static const char *const thead[] = {"MAC",       "MODEL",  "VERSION",   "STATE",     "ANSWERS",
+                                        "DOWNLOADS", "STATUS", "CONFIRMED", "SOLVED/NOT"};
     static const char *const rhead[] = {"MODEL",    "VERSION",  "OFFERED", "DOWNLOADS",
                                         "INSTALLS", "FAILURES", "SUCCESS"};
 
-    if (print_section("targeted fixes", json_object_get(doc, "targets"), thead, 8, target_row) <
+    if (print_section("targeted fixes", json_object_get(doc, "targets"), thead, 9, target_row) <
             0 ||
         print_section("general releases", json_object_get(doc, "releases"), rhead, 7, release_row) <
             0)

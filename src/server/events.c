@@ -199,6 +199,21 @@ int events_hold(h2o_req_t *req, const struct event *e, held_answer_fn answer, he
     return noted(held_append(store, req, &ev, answer, drop, data, len, &err), &err);
 }
 
+int events_audit(const struct store_event *ev)
+{
+    return append(ev);
+}
+
+int events_hold_audit(h2o_req_t *req, const struct store_event *ev, held_answer_fn answer,
+                      held_drop_fn drop, const void *data, size_t len)
+{
+    struct fw_err err;
+
+    if (!store)
+        return answer(req, data, len, 0), 0;
+    return noted(held_append(store, req, ev, answer, drop, data, len, &err), &err);
+}
+
 int events_busy(h2o_req_t *req)
 {
     static const char body[] = "{\"error\":{\"message\":\"busy; try again\"}}\n";

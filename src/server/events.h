@@ -74,6 +74,17 @@ int events_record(const struct event *e) FW_NODISCARD;
 int events_hold(h2o_req_t *req, const struct event *e, held_answer_fn answer, held_drop_fn drop,
                 const void *data, size_t len) FW_NODISCARD;
 
+/* Queues the audit record ev (kind STORE_AUDIT; its strings are copied) without waiting:
+ * for a refusal worth a record but not worth holding the answer for. Returns as
+ * events_record. */
+int events_audit(const struct store_event *ev) FW_NODISCARD;
+
+/* Holds req until the audit record ev (kind STORE_AUDIT, e.g. portal.lookup) is
+ * committed, then answer() runs as with events_hold; counts nothing. Returns as
+ * events_hold. */
+int events_hold_audit(h2o_req_t *req, const struct store_event *ev, held_answer_fn answer,
+                      held_drop_fn drop, const void *data, size_t len) FW_NODISCARD;
+
 /* Answers 503 with Retry-After: 1: the store cannot take the event now. Returns 0. */
 int events_busy(h2o_req_t *req);
 

@@ -25,7 +25,10 @@ static const char style[] =
     "table{border-collapse:collapse;width:100%;background:#fff}"
     "th,td{border:1px solid #d5d9e0;padding:.35rem .5rem;text-align:left;vertical-align:top}"
     ".scroll{overflow-x:auto}"
-    "pre{white-space:pre-wrap;word-break:break-word}";
+    "pre{white-space:pre-wrap;word-break:break-word}"
+    "code{overflow-wrap:anywhere}"
+    "fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0}"
+    "input[type=radio]{margin-right:.4rem}";
 
 void html_textn(struct jbuf *b, const char *s, size_t n)
 {
@@ -68,7 +71,14 @@ void html_text(struct jbuf *b, const char *s)
 
 void html_begin(struct jbuf *b, const char *title, const char *area)
 {
-    jbuf_cstr(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    html_begin_lang(b, "en", title, area);
+}
+
+void html_begin_lang(struct jbuf *b, const char *lang, const char *title, const char *area)
+{
+    jbuf_cstr(b, "<!doctype html>\n<html lang=\"");
+    html_text(b, lang);
+    jbuf_cstr(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                  "<title>");
     html_text(b, title);

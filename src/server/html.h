@@ -16,6 +16,8 @@ void html_textn(struct jbuf *b, const char *s, size_t n);
  * phones and the stylesheet; <body> and a header naming area ("Firmware updates",
  * "Administration"). html_end closes what html_begin opened. */
 void html_begin(struct jbuf *b, const char *title, const char *area);
+/* As html_begin, for a page in the language lang ("en", "de"). */
+void html_begin_lang(struct jbuf *b, const char *lang, const char *title, const char *area);
 void html_end(struct jbuf *b);
 
 #endif

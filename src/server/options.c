@@ -44,6 +44,9 @@ static const char usage[] =
     "  --webhooks FILE         notify these URLs of targeted fixes created, answered,\n"
     "                          downloaded, confirmed, expiring and of device failures\n"
     "                          (a JSON list of {url, events, secret_file}; docs/audit.md)\n"
+    "  --portal-rate N         portal lookups a client address may make a minute, also\n"
+    "                          as a burst (default 10; 0: no limit, e.g. behind a proxy\n"
+    "                          that limits)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -65,6 +68,7 @@ enum {
     OPT_SEND_TIMEOUT,
     OPT_DB,
     OPT_WEBHOOKS,
+    OPT_PORTAL_RATE,
 };
 
 static const struct option longopts[] = {
@@ -85,6 +89,7 @@ static const struct option longopts[] = {
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
     {"db", required_argument, NULL, OPT_DB},
     {"webhooks", required_argument, NULL, OPT_WEBHOOKS},
+    {"portal-rate", required_argument, NULL, OPT_PORTAL_RATE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -177,6 +182,8 @@ static int one(struct serve_options *o, int c, const char *arg)
         return number("--request-timeout", arg, 1, 3600, &o->request_timeout);
     case OPT_SEND_TIMEOUT:
         return number("--send-timeout", arg, 1, 3600, &o->send_timeout);
+    case OPT_PORTAL_RATE:
+        return number("--portal-rate", arg, 0, 100000, &o->portal_rate);
     case OPT_DB:
         o->db = arg;
         return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
@@ -198,6 +205,7 @@ int options_parse(int argc, char **argv, struct serve_options *o)
     o->shutdown_timeout = 30;
     o->request_timeout = 10;
     o->send_timeout = 60;
+    o->portal_rate = 10;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -27,6 +27,7 @@ struct serve_options {
     long send_timeout;    /* seconds */
     const char *db;       /* --db: the event store's URL, or NULL for the default */
     const char *webhooks; /* --webhooks: the webhook config file, or NULL for none */
+    long portal_rate;     /* portal lookups a minute per client address; 0: no limit */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

@@ -10,6 +10,7 @@
 #include "core/version.h"
 #include "events.h"
 #include "metrics.h"
+#include "portal.h"
 #include "server.h"
 #include "srvlog.h"
 #include "token.h"
@@ -544,6 +545,7 @@ static int metrics_page(h2o_req_t *req)
 
     metrics_render(b, server_snapshot(), isotime_now());
     events_render_metrics(b);
+    portal_render_metrics(b);
     return server_send(req, 200, "OK", "text/plain; version=0.0.4", b->p ? b->p : "", b->len);
 }
 
@@ -558,6 +560,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     if (n > strlen(DEVICES_PREFIX) && memcmp(p, DEVICES_PREFIX, strlen(DEVICES_PREFIX)) == 0)
         return device_route(req, p + strlen(DEVICES_PREFIX), n - strlen(DEVICES_PREFIX));
+    if (portal_path(p, n))
+        return portal_handle(req, p, n);
     if (!path_is(p, n, "/healthz") && !path_is(p, n, "/manifest.json") &&
         !path_is(p, n, "/metrics"))
         return send_error(req, 404, "Not Found", NULL, "no such endpoint");

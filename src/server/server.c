@@ -430,6 +430,7 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     server_settings.token_ttl = o->token_ttl;
     server_settings.access_log = o->access_log;
     server_settings.send_timeout_ms = (uint64_t)o->send_timeout * 1000;
+    server_settings.portal_rate = (unsigned)o->portal_rate;
     conns_setup(o->max_connections);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");

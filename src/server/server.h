@@ -21,6 +21,7 @@ struct server_settings {
     int64_t token_ttl;      /* seconds a download token stays valid */
     bool access_log;
     uint64_t send_timeout_ms; /* a download without progress for this long is cut */
+    unsigned portal_rate;     /* portal lookups a minute per client address; 0: no limit */
 };
 
 extern struct server_settings server_settings;

@@ -15,6 +15,7 @@ const struct audit_event_def audit_events[] = {
     {"token.refused", "security",
      "a targeted download was refused: no token, a malformed, expired or wrong one"},
     {"portal.lookup", "portal", "a customer looked up a device with MAC and serial"},
+    {"portal.feedback", "portal", "a customer said whether a targeted fix solved the problem"},
     {"admin.refused", "security", "an admin request without a valid bearer token"},
     {"target.created", "admin", "a targeted fix was created"},
     {"target.replaced", "admin", "a targeted fix was replaced; the previous one was archived"},

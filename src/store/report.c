@@ -19,6 +19,10 @@ struct dev {
 
 struct tstat {
     int64_t answers, rollbacks, started, completed;
+    int64_t solved, not_solved; /* portal.feedback on the current fix */
+    int64_t feedback_time;      /* of the last one; 0: none */
+    bool last_solved;
+    const char *last_comment;
     int64_t installed_at; /* first Installed report for the fix's version; 0: none */
     int64_t status_id, status_time;
     const char *status, *status_version;
@@ -298,6 +302,33 @@ static int on_audit(void *arg, const struct store_audit *a)
     return 0;
 }
 
+/* Feedback from the portal on a target's current fix (earlier fixes of the MAC do not
+ * count); records come in id order, so the last one read is the latest. */
+static int on_feedback(void *arg, const struct store_audit *a)
+{
+    struct ctx *x = arg;
+    const struct target_device *fix;
+    struct tstat *ts;
+    uint64_t mac;
+
+    if (!parse_mac(a->subject_mac, &mac) || !(ts = target_stat(x, mac)))
+        return 0;
+    fix = fix_of(x, catalog_target(x->c, mac));
+    if (!fix || strcmp(a->target_version, fix->version) != 0)
+        return 0;
+    if (strcmp(a->result, "solved") == 0)
+        ts->solved++;
+    else if (strcmp(a->result, "not_solved") == 0)
+        ts->not_solved++;
+    else
+        return 0;
+    ts->feedback_time = a->time;
+    ts->last_solved = strcmp(a->result, "solved") == 0;
+    ts->last_comment = arena_strdup(&x->arena, a->detail);
+    x->oom |= !ts->last_comment;
+    return x->oom;
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     const struct pair *p = a, *q = b;
@@ -334,12 +365,13 @@ static void count_offers(struct ctx *x)
 
 static int read_store(struct store *st, struct ctx *x, struct fw_err *err)
 {
-    struct store_audit_filter f = {.event = "target.*"};
+    struct store_audit_filter f = {.event = "target.*"}, fb = {.event = "portal.feedback"};
 
     if (store_scan_devices(st, on_device, x, err) < 0 || x->oom ||
         store_scan_status(st, on_status, x, err) < 0 || x->oom ||
         store_scan_downloads(st, on_download, x, err) < 0 ||
-        store_audit_scan(st, &f, on_audit, x, err) < 0)
+        store_audit_scan(st, &f, on_audit, x, err) < 0 ||
+        store_audit_scan(st, &fb, on_feedback, x, err) < 0 || x->oom)
         return x->oom ? fw_fail(err, "report: out of memory") : -1;
     count_pairs(x, &x->inst, true);
     count_pairs(x, &x->fail, false);
@@ -381,15 +413,29 @@ static json_t *last_status_json(const char *status, const char *version, int64_t
                      time_json(time));
 }
 
+/* {"solved": n, "not_solved": n, "last": {"result", "comment", "time"} or null} */
+static json_t *feedback_json(const struct tstat *ts)
+{
+    json_t *last = json_null();
+
+    if (ts->feedback_time)
+        last = json_pack("{s:s, s:s, s:o}", "result", ts->last_solved ? "solved" : "not_solved",
+                         "comment", ts->last_comment ? ts->last_comment : "", "time",
+                         time_json(ts->feedback_time));
+    return json_pack("{s:I, s:I, s:o}", "solved", (json_int_t)ts->solved, "not_solved",
+                     (json_int_t)ts->not_solved, "last", last);
+}
+
 static json_t *target_json(const struct ctx *x, size_t i, int64_t now)
 {
+    json_t *o;
     const struct target *t = x->c->targets[i];
     const struct target_device *fix = fix_of(x, t);
     const struct tstat *ts = &x->t[i];
     char mac[MAC_STR_LEN];
 
     mac_format(t->mac, mac);
-    return json_pack(
+    o = json_pack(
         "{s:s, s:o, s:o, s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:o, s:b, s:o}", "mac", mac, "model",
         str_or_null(fix ? fix->model : NULL), "version", str_or_null(fix ? fix->version : NULL),
         "ticket", str_or_null(t->issue_ticket), "state",
@@ -399,6 +445,11 @@ static json_t *target_json(const struct ctx *x, size_t i, int64_t now)
         (json_int_t)ts->started, "downloads_completed", (json_int_t)ts->completed, "last_status",
         last_status_json(ts->status, ts->status_version, ts->status_time), "fix_confirmed",
         fix_confirmed(x, t, ts), "installed_at", time_json(ts->installed_at));
+    if (o && json_object_set_new(o, "feedback", feedback_json(ts)) < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *release_json(const struct ctx *x, size_t i)
@@ -440,6 +491,18 @@ static int target_follow_up(const struct ctx *x, size_t i, int64_t now, json_t *
                  "archive the target",
                  v, t->issue_ticket ? t->issue_ticket : "-");
         if (append(arr, follow_up("integrate_fix", t->mac, text)) < 0)
+            return -1;
+    }
+    if (x->t[i].feedback_time && !x->t[i].last_solved) {
+        char when[ISOTIME_STR_LEN];
+
+        isotime_format(x->t[i].feedback_time, when);
+        snprintf(text, sizeof(text),
+                 "the customer said fix %s did not solve the problem (ticket %s, %s): %.300s", v,
+                 t->issue_ticket ? t->issue_ticket : "-", when,
+                 x->t[i].last_comment && x->t[i].last_comment[0] ? x->t[i].last_comment
+                                                                 : "no comment");
+        if (append(arr, follow_up("fix_not_solved", t->mac, text)) < 0)
             return -1;
     }
     switch (catalog_target_state(x->c, t, now)) {

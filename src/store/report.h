@@ -17,13 +17,16 @@
  *                version), rollbacks, downloads started and completed (downloads rows
  *                under targeted/firmware/<MAC>/), the device's last status report, and
  *                fix_confirmed: the device reported Installed for the fix's version and
- *                then checked in running it (devices inventory);
+ *                then checked in running it (devices inventory); feedback: the
+ *                customers' answers in the portal (portal.feedback records of its MAC and
+ *                version) solved / not_solved, and the last one with its comment;
  *   releases[]   per general release: devices offered (whose latest offer it is),
  *                downloads started and completed (of its image path), installs (devices
  *                that reported Installed running it), failures (devices that reported a
  *                failure while it was their latest offer, or while running it), and
  *                success_rate = installs / (installs + failures), null without either;
  *   follow_ups[] confirmed fixes to integrate into the main firmware and clean up,
+ *                fixes whose last feedback says the problem is not solved,
  *                targets expiring within 7 days, expired or superseded targets still
  *                present, devices whose last report is a failure;
  *   patterns[]   REPORT_PATTERN_MIN or more targets on one model created within

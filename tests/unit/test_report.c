@@ -75,6 +75,19 @@ static void audit(struct fleet *f, const char *event, uint64_t mac, const char *
                                 .result = "ok"});
 }
 
+static void feedback(struct fleet *f, uint64_t mac, const char *version, const char *result,
+                     const char *comment, int64_t when)
+{
+    put(f, (struct store_event){.kind = STORE_AUDIT,
+                                .event = "portal.feedback",
+                                .mac = mac,
+                                .version = version,
+                                .actor = "portal",
+                                .result = result,
+                                .detail = comment,
+                                .time = when});
+}
+
 static void seen(struct fleet *f, uint64_t mac, const char *version, const char *offered,
                  int64_t when)
 {
@@ -117,6 +130,11 @@ static void record_fleet(struct fleet *f)
     download(f, MAC_Y, "firmware/EV2/EVSE_10_2_5.bin", false);
     download(f, MAC_Y, "firmware/EV2/EVSE_10_2_0.bin", true);
 
+    feedback(f, MAC_A, "10.0.0-old", "not_solved", "the old fix", now - 9 * day);
+    feedback(f, MAC_A, "10.2.6-custom", "not_solved", "first try failed", now - 3 * day);
+    feedback(f, MAC_A, "10.2.6-custom", "solved", "works now", now - 2 * day);
+    feedback(f, MAC_B, "10.2.7-custom", "solved", "", now - 3 * day);
+    feedback(f, MAC_B, "10.2.7-custom", "not_solved", "still trips at 16 A", now - 2 * day);
     status(f, MAC_A, "10.2.6-custom", "Installed", now - 2 * day);
     seen(f, MAC_A, "10.2.6-custom", NULL, now - day);
     seen(f, MAC_B, "10.2.0", "10.2.7-custom", now - day);
@@ -227,6 +245,40 @@ static void installed_then_running_it_confirms_the_fix(void **state)
         "DownloadFailed");
 }
 
+static void feedback_counts_the_current_fix_and_keeps_the_last(void **state)
+{
+    struct fleet *f = *state;
+    json_t *a = json_object_get(find(f->doc, "targets", "mac", "AB:CD:EF:12:34:56", NULL, NULL),
+                                "feedback");
+    json_t *b = json_object_get(find(f->doc, "targets", "mac", "02:00:00:00:00:01", NULL, NULL),
+                                "feedback");
+    json_t *c = json_object_get(find(f->doc, "targets", "mac", "02:00:00:00:00:02", NULL, NULL),
+                                "feedback");
+
+    /* A's feedback on a fix it had before is not this fix's */
+    assert_int_equal(num(a, "solved"), 1);
+    assert_int_equal(num(a, "not_solved"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "last"), "result")),
+                        "solved");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "last"), "comment")),
+                        "works now");
+    assert_int_equal(num(b, "solved"), 1);
+    assert_int_equal(num(b, "not_solved"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(b, "last"), "comment")),
+                        "still trips at 16 A");
+    assert_int_equal(num(c, "solved"), 0);
+    assert_true(json_is_null(json_object_get(c, "last")));
+}
+
+static void a_fix_that_did_not_help_is_followed_up(void **state)
+{
+    struct fleet *f = *state;
+    json_t *b = find(f->doc, "follow_ups", "kind", "fix_not_solved", "mac", "02:00:00:00:00:01");
+
+    assert_non_null(strstr(json_string_value(json_object_get(b, "detail")), "still trips at 16 A"));
+    assert_non_null(strstr(json_string_value(json_object_get(b, "detail")), "10.2.7-custom"));
+}
+
 static void targets_carry_their_state(void **state)
 {
     struct fleet *f = *state;
@@ -266,7 +318,8 @@ static void follow_ups_name_what_to_do(void **state)
     find(f->doc, "follow_ups", "kind", "expired", "mac", "02:00:00:00:00:02");
     find(f->doc, "follow_ups", "kind", "device_failure", "mac", "02:00:00:00:00:11");
     find(f->doc, "follow_ups", "kind", "device_failure", "mac", "02:00:00:00:00:01");
-    assert_int_equal(json_array_size(json_object_get(f->doc, "follow_ups")), 5);
+    /* and B's fix_not_solved; A's last feedback says solved */
+    assert_int_equal(json_array_size(json_object_get(f->doc, "follow_ups")), 6);
 }
 
 static void patterns_flag_a_model_and_a_repeated_fix(void **state)
@@ -302,6 +355,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(a_target_counts_answers_and_downloads),
         T(installed_then_running_it_confirms_the_fix),
+        T(feedback_counts_the_current_fix_and_keeps_the_last),
+        T(a_fix_that_did_not_help_is_followed_up),
         T(targets_carry_their_state),
         T(a_release_counts_offers_installs_and_failures),
         T(follow_ups_name_what_to_do),
