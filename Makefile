@@ -97,6 +97,12 @@ $(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/htt
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
 
+# the multipart/form-data parser of the admin uploads, tested without h2o
+$(BUILD)/tests/test_multipart: tests/unit/test_multipart.c $(BUILD)/src/server/multipart.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/multipart.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
