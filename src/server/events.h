@@ -81,6 +81,15 @@ void events_user_agent(h2o_req_t *req, char out[EVENTS_UA_MAX]);
  * the file's end reached the client. */
 void events_request_done(h2o_req_t *req);
 
+/* The open event store (NULL before events_open and after events_close): the admin
+ * worker reads it and waits for its own audit records with store_append_sync. */
+struct store *events_store(void);
+
+/* Queues the audit record admin.refused (actor "admin:?" or "admin:<identity>" when a
+ * session was known, the client's address and User-Agent, result why, detail the method
+ * and path), without waiting for its commit: a refusal is answered at once. */
+void events_admin_refused(h2o_req_t *req, const char *identity, const char *why);
+
 /* Appends the store's counters (Prometheus text) to b. */
 void events_render_metrics(struct jbuf *b);
 
