@@ -447,6 +447,8 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
            o->admin_token_file ? "admin API and pages on (/api/v1/admin/, /admin)"
                                : "admin API and pages off (no --admin-token-file)");
     conns_setup(o->max_connections);
+    if (o->admin_token_file) /* a head of at most 16 KiB before the body */
+        conns_allow_uploads((size_t)o->max_upload + UPLOAD_EXTRA + 16384);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");
     if (token_init(repo, o->token_secret_file, err) < 0 ||
