@@ -446,7 +446,7 @@ static void columns(struct jbuf *b, const char *title, const char *const *labels
     svgf(b,
          "</figcaption><svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\">"
          "<title>",
-         CHART_W, CHART_H + 30);
+         CHART_W + 40, CHART_H + 30);
     html_text(b, title);
     svgf(b,
          "</title><line x1=\"36\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#5a6270\"/>"
@@ -572,6 +572,27 @@ static void chart_states(struct jbuf *b, json_t *report)
     bars(b, "Targets by state", names, values, tx, 4, max);
 }
 
+/* A JSON value as text: strings, numbers, arrays of them joined by ", ". */
+static void value(struct jbuf *b, json_t *v)
+{
+    size_t i;
+    json_t *e;
+
+    if (json_is_string(v)) {
+        html_text(b, json_string_value(v));
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, e)
+        {
+            jbuf_cstr(b, i ? ", " : "");
+            value(b, e);
+        }
+    } else if (json_is_number(v)) {
+        num(b, v);
+    } else if (json_is_boolean(v)) {
+        jbuf_cstr(b, json_is_true(v) ? "yes" : "no");
+    }
+}
+
 static void findings(struct jbuf *b, const char *title, json_t *arr, const char *none)
 {
     size_t i;
@@ -589,14 +610,23 @@ static void findings(struct jbuf *b, const char *title, json_t *arr, const char 
     jbuf_cstr(b, "<ul>");
     json_array_foreach(arr, i, f)
     {
-        const char *detail = str(f, "detail");
+        const char *key;
+        json_t *v;
+        bool first = true;
 
         jbuf_cstr(b, "<li><strong>");
         html_text(b, str(f, "kind"));
         jbuf_cstr(b, "</strong> ");
-        html_text(b, str(f, "mac")[0] ? str(f, "mac") : str(f, "model"));
-        jbuf_cstr(b, ": ");
-        html_text(b, detail[0] ? detail : str(f, "fix"));
+        json_object_foreach(f, key, v)
+        {
+            if (strcmp(key, "kind") == 0)
+                continue;
+            jbuf_cstr(b, first ? "" : "; ");
+            first = false;
+            html_text(b, key);
+            jbuf_cstr(b, ": ");
+            value(b, v);
+        }
         jbuf_cstr(b, "</li>");
     }
     jbuf_cstr(b, "</ul>\n");
