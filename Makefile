@@ -165,6 +165,13 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@printf '  FUZZCC  %s\n' $<
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
+# the admin upload parser lives in src/server but needs no h2o
+$(FUZZ_DIR)/fuzz_multipart: tests/fuzz/fuzz_multipart.c tests/fuzz/fuzz.h $(FUZZ_OBJ) \
+                            $(FUZZ_DIR)/obj/src/server/multipart.o
+	@printf '  FUZZ    %s\n' $@
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) $(FUZZ_DIR)/obj/src/server/multipart.o \
+	    -o $@ $(PKG_LIBS) -lpthread
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@printf '  FUZZ    %s\n' $@
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(PKG_LIBS) -lpthread

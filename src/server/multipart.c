@@ -11,7 +11,7 @@
 static bool boundary_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           strchr("'()+_,-./:=? ", c) != NULL;
+           (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
 }
 
 int multipart_boundary(const char *ctype, size_t len, char out[MULTIPART_BOUNDARY_MAX + 1],

@@ -76,6 +76,9 @@ static void a_wrong_content_type_is_named(void **state)
     assert_non_null(strstr(err.msg, "expected multipart/form-data"));
     assert_int_equal(multipart_boundary("multipart/form-data", 19, b, &err), -1);
     assert_non_null(strstr(err.msg, "without a boundary"));
+    /* a NUL is not a boundary character (found by fuzz_multipart) */
+    assert_int_equal(multipart_boundary("multipart/form-data; boundary=a\0b", 33, b, &err), -1);
+    assert_non_null(strstr(err.msg, "forbids"));
     snprintf(longb, sizeof(longb), "multipart/form-data; boundary=%080d", 1);
     assert_int_equal(multipart_boundary(longb, strlen(longb), b, &err), -1);
     assert_non_null(strstr(err.msg, "1 to 70"));
