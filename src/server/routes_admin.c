@@ -24,7 +24,7 @@
 #define PAGE_PREFIX "/admin"
 #define COOKIE_NAME "fwhub_admin"
 #define PARTS_MAX   64
-#define FIELD_MAX   (TARGET_MAKE_MAX_TEXT + 1)
+#define LIST_MAX    (64 * 1024) /* bytes of one form field (a textarea of fix items) */
 #define PAGE_MAX    (8 * 1024 * 1024)
 #define JSON_TYPE   "application/json"
 #define HTML_TYPE   "text/html; charset=utf-8"
@@ -540,9 +540,8 @@ static int take_part(struct job *j, const struct multipart_part *pt, char *csrf,
         snprintf(csrf, ADMIN_SECRET_HEX, "%.*s", (int)(pt->len < 64 ? pt->len : 64), pt->data);
         return 0;
     }
-    if (pt->len > TARGET_MAKE_MAX_TEXT * (strcmp(pt->name, "fix") == 0 ? 8 : 1))
-        return snprintf(msg, mlen, "--%s: longer than %d bytes", pt->name, TARGET_MAKE_MAX_TEXT),
-               -1;
+    if (pt->len > LIST_MAX)
+        return snprintf(msg, mlen, "--%s: longer than %d bytes", pt->name, LIST_MAX), -1;
     for (size_t i = 0; i < N_TEXT; i++)
         if (strcmp(pt->name, text_fields[i]) == 0) {
             if (j->text[i])
@@ -581,7 +580,7 @@ static int read_create(h2o_req_t *req, struct job *j, char *csrf, char *field, c
     struct fw_err err;
     size_t n;
 
-    strcpy(field, "body");
+    snprintf(field, TARGET_MAKE_FIELD_MAX, "body");
     if (ct < 0)
         return snprintf(msg, mlen, "Content-Type: expected multipart/form-data"), 400;
     if (multipart_boundary(req->headers.entries[ct].value.base, req->headers.entries[ct].value.len,
@@ -611,18 +610,18 @@ static int read_audit_query(h2o_req_t *req, struct job *j, char *field, char *ms
 
     j->filter.limit = 1000;
     if ((rc = query_value(req, "mac", v, sizeof(v))) != 0) {
-        strcpy(field, "mac");
+        snprintf(field, TARGET_MAKE_FIELD_MAX, "mac");
         if (rc < 0 || mac_parse(v, &j->filter.mac, &err) < 0)
             return snprintf(msg, mlen, "mac: %s", rc < 0 ? "cannot be decoded" : err.msg), -1;
     }
     if ((rc = query_value(req, "since", v, sizeof(v))) != 0) {
-        strcpy(field, "since");
+        snprintf(field, TARGET_MAKE_FIELD_MAX, "since");
         if (rc < 0 || isotime_parse(v, &t, &err) < 0)
             return snprintf(msg, mlen, "since: %s", rc < 0 ? "cannot be decoded" : err.msg), -1;
         j->filter.since = t;
     }
     if ((rc = query_value(req, "event", j->event, sizeof(j->event))) != 0) {
-        strcpy(field, "event");
+        snprintf(field, TARGET_MAKE_FIELD_MAX, "event");
         if (rc < 0 || !j->event[0] ||
             strspn(j->event, "abcdefghijklmnopqrstuvwxyz._*") != strlen(j->event))
             return snprintf(msg, mlen,
@@ -635,7 +634,7 @@ static int read_audit_query(h2o_req_t *req, struct job *j, char *field, char *ms
         char *end;
         long n;
 
-        strcpy(field, "limit");
+        snprintf(field, TARGET_MAKE_FIELD_MAX, "limit");
         errno = 0;
         n = rc < 0 ? 0 : strtol(v, &end, 10);
         if (rc < 0 || errno || *end || end == v || n < 1 || n > 10000)
@@ -645,14 +644,33 @@ static int read_audit_query(h2o_req_t *req, struct job *j, char *field, char *ms
     return 0;
 }
 
+/* Reads the MAC of a path segment s[0..n) up to '/' into *mac; returns the segment's
+ * length, or 0 with field and msg when it is not a MAC. */
+static size_t mac_segment(const char *s, size_t n, uint64_t *mac, char *field, char *msg,
+                          size_t mlen)
+{
+    char macs[64];
+    struct fw_err err = {"expected a MAC address"};
+    size_t k = 0;
+
+    while (k < n && s[k] != '/')
+        k++;
+    if (k == 0 || k >= sizeof(macs) || url_unescape(s, k, 0, macs, sizeof(macs)) < 0 ||
+        mac_parse(macs, mac, &err) < 0) {
+        snprintf(field, TARGET_MAKE_FIELD_MAX, "mac");
+        snprintf(msg, mlen, "mac: %s", err.msg);
+        return 0;
+    }
+    return k;
+}
+
 /* Routes rest (after /api/v1/admin) to an operation; 0, or an HTTP status to refuse with. */
 static int api_route(h2o_req_t *req, const char *rest, size_t n, struct job *j, char *field,
                      char *msg, size_t mlen)
 {
     bool get = server_method_is(req, "GET") || server_method_is(req, "HEAD");
     bool post = server_method_is(req, "POST");
-    struct fw_err err;
-    char macs[64];
+    size_t k;
 
     if (is(rest, n, "/targets")) {
         if (!get && !post)
@@ -679,20 +697,11 @@ static int api_route(h2o_req_t *req, const char *rest, size_t n, struct job *j, 
         return snprintf(msg, mlen, "no such endpoint"), 404;
     rest += 9;
     n -= 9;
-    {
-        size_t k = 0;
-
-        while (k < n && rest[k] != '/')
-            k++;
-        if (k == 0 || k >= sizeof(macs))
-            return strcpy(field, "mac"), snprintf(msg, mlen, "mac: expected a MAC address"), 400;
-        memcpy(macs, rest, k);
-        macs[k] = '\0';
-        if (url_unescape(rest, k, 0, macs, sizeof(macs)) < 0 || mac_parse(macs, &j->mac, &err) < 0)
-            return strcpy(field, "mac"), snprintf(msg, mlen, "mac: %s", err.msg), 400;
-        rest += k;
-        n -= k;
-    }
+    k = mac_segment(rest, n, &j->mac, field, msg, mlen);
+    if (k == 0)
+        return 400;
+    rest += k;
+    n -= k;
     if (n == 0) {
         if (get)
             return j->op = OP_TARGET, 0;
