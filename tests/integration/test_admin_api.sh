@@ -235,6 +235,24 @@ create --limit-rate 150K -F mac=AB:CD:EF:12:34:56 -F issue=SLOW-1 -F version=10.
 expect_eq "a 300 KB upload at 150 KB/s: 201" "$CODE" 201
 expect_eq "replacing the old target, archived" "$(jpy "$BODY" 'j["created"]["replaced_into"][:17]')" targeted/archive/
 serve_stop
+
+# --- over TLS: the Secure cookie, and an upload over HTTP/2 --------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -subj /CN=localhost \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1 ||
+    fail "openssl makes a certificate"
+SERVE_SCHEME=https SERVE_CACERT=$TMP/cert.pem serve_start "$R" --tls-cert "$TMP/cert.pem" \
+    --tls-key "$TMP/key.pem" --admin-token-file "$TMP/tokens" ||
+    { fail "TLS server starts"; done_testing; exit 1; }
+CODE=$(curl -s -o /dev/null -D "$TMP/hdr" -w '%{http_code}' --cacert "$TMP/cert.pem" \
+    -d "token=$TOK" "$BASE/admin/signin")
+expect_eq "sign-in over TLS: 303" "$CODE" 303
+expect_in "over TLS the session cookie is Secure" "$(grep -i '^set-cookie:' "$TMP/hdr")" "; Secure"
+CODE=$(curl -s -o "$TMP/.body" -w '%{http_code} %{http_version}' --cacert "$TMP/cert.pem" --http2 \
+    -H "$AUTH" -F mac=11:22:33:44:55:66 -F issue=H2-1 -F version=10.3.9-h2 -F model=EVSE -F replace=on \
+    -F firmware=@"$TMP/fix.bin" "$BASE$A/targets")
+expect_eq "create with an upload over HTTP/2 and TLS: 201" "$CODE" "201 2"
+serve_stop
 run "$FWHUB" --repo "$R" audit verify
 expect_rc "the audit chain verifies after the admin's changes" 0
 done_testing
