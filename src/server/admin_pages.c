@@ -286,9 +286,11 @@ void admin_page_target(struct jbuf *b, const struct admin_page *p, json_t *doc)
 }
 
 /* One labelled input of the create form. */
-static void input(struct jbuf *b, const char *name, const char *label, const char *type,
-                  bool required, const char *hint)
+static void input(struct jbuf *b, json_t *values, const char *name, const char *label,
+                  const char *type, bool required, const char *hint)
 {
+    const char *v = json_string_value(json_object_get(values, name));
+
     jbuf_cstr(b, "<label for=\"");
     html_text(b, name);
     jbuf_cstr(b, "\">");
@@ -309,21 +311,32 @@ static void input(struct jbuf *b, const char *name, const char *label, const cha
     html_text(b, name);
     jbuf_cstr(b, "\" name=\"");
     html_text(b, name);
-    jbuf_cstr(b, required ? "\" required" : "\"");
-    jbuf_cstr(b, strcmp(type, "textarea") == 0 ? "></textarea>\n" : ">\n");
+    jbuf_cstr(b, required && strcmp(type, "file") != 0 ? "\" required" : "\"");
+    if (strcmp(type, "textarea") == 0) {
+        jbuf_cstr(b, ">");
+        html_text(b, v);
+        jbuf_cstr(b, "</textarea>\n");
+        return;
+    }
+    if (v && strcmp(type, "file") != 0) {
+        jbuf_cstr(b, " value=\"");
+        html_text(b, v);
+        jbuf_cstr(b, "\"");
+    }
+    jbuf_cstr(b, strcmp(type, "file") == 0 ? " required>\n" : ">\n");
 }
 
-static void checkbox(struct jbuf *b, const char *name, const char *label)
+static void checkbox(struct jbuf *b, json_t *values, const char *name, const char *label)
 {
     jbuf_cstr(b, "<label><input type=\"checkbox\" name=\"");
     html_text(b, name);
-    jbuf_cstr(b, "\" value=\"on\"> ");
+    jbuf_cstr(b, json_object_get(values, name) ? "\" value=\"on\" checked> " : "\" value=\"on\"> ");
     html_text(b, label);
     jbuf_cstr(b, "</label>\n");
 }
 
 void admin_page_create(struct jbuf *b, const struct admin_page *p, const char *error,
-                       const char *field)
+                       const char *field, json_t *values)
 {
     begin(b, p, "Create a targeted fix");
     if (error) {
@@ -340,27 +353,28 @@ void admin_page_create(struct jbuf *b, const struct admin_page *p, const char *e
                  "enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"");
     html_text(b, p->csrf);
     jbuf_cstr(b, "\">\n");
-    input(b, "mac", "MAC address", "text", true, "any common spelling");
-    input(b, "issue", "Support ticket", "text", true, NULL);
-    input(b, "version", "Fix version", "text", true, "e.g. 10.2.1-custom");
-    input(b, "model", "Hardware model", "text", true, "a model of manifest.json");
-    input(b, "firmware", "Firmware image", "file", true, NULL);
-    input(b, "serial", "Device serial", "text", false, "default: devices.csv's");
-    input(b, "customer", "Customer name", "text", false, "default: devices.csv's");
-    input(b, "expires", "Expires", "text", false, "ISO 8601 date; or give days");
-    input(b, "days", "Days until it expires", "text", false, "default 30");
-    input(b, "changelog", "Changelog", "textarea", false, "public: shown to the customer");
-    input(b, "fix", "Fix description", "textarea", false, "one item a line");
-    input(b, "install-step", "Installation steps", "textarea", false,
+    input(b, values, "mac", "MAC address", "text", true, "any common spelling");
+    input(b, values, "issue", "Support ticket", "text", true, NULL);
+    input(b, values, "version", "Fix version", "text", true, "e.g. 10.2.1-custom");
+    input(b, values, "model", "Hardware model", "text", true, "a model of manifest.json");
+    input(b, values, "firmware", "Firmware image", "file", true, NULL);
+    input(b, values, "serial", "Device serial", "text", false, "default: devices.csv's");
+    input(b, values, "customer", "Customer name", "text", false, "default: devices.csv's");
+    input(b, values, "expires", "Expires", "text", false, "ISO 8601 date; or give days");
+    input(b, values, "days", "Days until it expires", "text", false, "default 30");
+    input(b, values, "changelog", "Changelog", "textarea", false, "public: shown to the customer");
+    input(b, values, "fix", "Fix description", "textarea", false, "one item a line");
+    input(b, values, "install-step", "Installation steps", "textarea", false,
           "one step a line; default: generic steps");
-    input(b, "verify-step", "Verification steps", "textarea", false, "one step a line");
-    input(b, "support-contact", "Support contact", "text", false, NULL);
-    input(b, "hardware-version", "Hardware version", "text", false, "default: from the model");
-    input(b, "rollback-version", "Roll back to release", "text", false,
+    input(b, values, "verify-step", "Verification steps", "textarea", false, "one step a line");
+    input(b, values, "support-contact", "Support contact", "text", false, NULL);
+    input(b, values, "hardware-version", "Hardware version", "text", false,
+          "default: from the model");
+    input(b, values, "rollback-version", "Roll back to release", "text", false,
           "default: the newest release below the fix");
-    checkbox(b, "auto-rollback", "Roll the device back automatically after expiry");
-    checkbox(b, "force", "Allow a MAC that is not in devices.csv");
-    checkbox(b, "replace", "Replace (archive) an existing target for this MAC");
+    checkbox(b, values, "auto-rollback", "Roll the device back automatically after expiry");
+    checkbox(b, values, "force", "Allow a MAC that is not in devices.csv");
+    checkbox(b, values, "replace", "Replace (archive) an existing target for this MAC");
     jbuf_cstr(b, "<button type=\"submit\">Create</button></form>\n");
     html_end(b);
 }

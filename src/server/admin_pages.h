@@ -19,9 +19,10 @@ void admin_page_off(struct jbuf *b);
 void admin_page_error(struct jbuf *b, const struct admin_page *p, int status, const char *msg);
 void admin_page_targets(struct jbuf *b, const struct admin_page *p, json_t *doc);
 void admin_page_target(struct jbuf *b, const struct admin_page *p, json_t *doc);
-/* The create form; error and field name what the last try got wrong (NULL: none). */
+/* The create form; error and field name what the last try got wrong (NULL: none), values
+ * (an object of field name to text, or NULL) fills the fields in again. */
 void admin_page_create(struct jbuf *b, const struct admin_page *p, const char *error,
-                       const char *field);
+                       const char *field, json_t *values);
 void admin_page_releases(struct jbuf *b, const struct admin_page *p, json_t *doc);
 /* The report (report_build's document) with SVG charts; per_day from
  * admin_op_downloads_per_day. */

@@ -322,6 +322,38 @@ static void run_op(struct job *j, struct admin_result *r)
     }
 }
 
+/* What the create form was given, to fill it in again after a refusal. */
+static json_t *form_values(const struct job *j)
+{
+    json_t *v = json_object();
+
+    for (size_t i = 0; v && i < N_TEXT; i++)
+        if (j->text[i])
+            json_object_set_new(v, text_fields[i], json_string(j->text[i]));
+    for (size_t i = 0; v && i < 3; i++) {
+        size_t k;
+        json_t *item;
+        struct jbuf b;
+
+        if (json_array_size(j->lists[i]) == 0)
+            continue;
+        jbuf_init(&b, LIST_MAX * 2);
+        json_array_foreach(j->lists[i], k, item)
+        {
+            jbuf_cstr(&b, k ? "\n" : "");
+            jbuf_cstr(&b, json_string_value(item));
+        }
+        jbuf_raw(&b, "", 1);
+        if (!b.overflow)
+            json_object_set_new(v, list_fields[i], json_string(b.p));
+        jbuf_free(&b);
+    }
+    for (size_t i = 0; v && i < 3; i++)
+        if (j->flags[i])
+            json_object_set_new(v, flag_fields[i], json_string("on"));
+    return v;
+}
+
 static void render_page(struct job *j, struct admin_result *r, struct jbuf *b,
                         struct admin_answer *ans)
 {
@@ -329,7 +361,10 @@ static void render_page(struct job *j, struct admin_result *r, struct jbuf *b,
     struct admin_result days = {0};
 
     if (r->status >= 400 && j->op == OP_CREATE) {
-        admin_page_create(b, &p, r->msg, r->field);
+        json_t *values = form_values(j);
+
+        admin_page_create(b, &p, r->msg, r->field, values);
+        json_decref(values);
         return;
     }
     if (r->status >= 400) {
@@ -831,7 +866,7 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
         struct jbuf b;
 
         jbuf_init(&b, PAGE_MAX);
-        admin_page_create(&b, pg, NULL, NULL);
+        admin_page_create(&b, pg, NULL, NULL, NULL);
         take_body(&ans, &b, 200, true);
         send_answer(req, &ans);
         free(ans.body);
@@ -854,7 +889,10 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
             struct jbuf b;
 
             jbuf_init(&b, PAGE_MAX);
-            admin_page_create(&b, pg, msg, field);
+            json_t *values = form_values(j);
+
+            admin_page_create(&b, pg, msg, field, values);
+            json_decref(values);
             take_body(&ans, &b, status, true);
             send_answer(req, &ans);
             free(ans.body);

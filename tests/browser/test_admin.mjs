@@ -31,7 +31,7 @@ function makeRepo(dir) {
     return repo;
 }
 
-plan(24);
+plan(26);
 await run(async () => {
     const dir = tempDir();
     const repo = makeRepo(dir);
@@ -69,6 +69,14 @@ await run(async () => {
     await page.fill('#mac', '24-0a-c4-3b-91-0c');
     await page.fill('#issue', 'SUPPORT-2024-900');
     await page.fill('#version', '10.3.2-fix');
+    await page.fill('#model', 'NO_SUCH_MODEL');
+    await page.setInputFiles('#firmware', image);
+    await page.click('form.box button[type=submit]');
+    const refused = await page.textContent('[role=alert]');
+    ok(refused.includes('model') && refused.includes('NO_SUCH_MODEL is not a hardware model'),
+        'a wrong model is refused, naming the field', refused);
+    equal(await page.inputValue('#issue'), 'SUPPORT-2024-900',
+        'the form keeps what was typed after a refusal');
     await page.fill('#model', 'EVSEPARKER_V2_GEN2');
     await page.setInputFiles('#firmware', image);
     await page.fill('#changelog', SCRIPT);
