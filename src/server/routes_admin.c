@@ -841,6 +841,25 @@ static bool form_csrf_ok(h2o_req_t *req, const char *want)
            admin_csrf_ok(v, strlen(v), want);
 }
 
+/* A POST whose form lacks the session's CSRF token: audited, 403. Returns 1 (answered). */
+static int refuse_csrf(h2o_req_t *req, const struct admin_page *pg)
+{
+    events_admin_refused(req, pg->identity, "csrf");
+    answer_now(req, 403, true, NULL, "The form's CSRF token is missing or wrong.", pg);
+    return 1;
+}
+
+/* Sends the page in b (taken) with status. */
+static void send_page(h2o_req_t *req, struct jbuf *b, int status)
+{
+    struct admin_answer ans = {0};
+
+    take_body(&ans, b, status, true);
+    send_answer(req, &ans);
+    free(ans.body);
+    jbuf_free(b);
+}
+
 /* Routes a page request of a signed-in admin; fills j or answers itself. */
 static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
                       const struct admin_page *pg)
@@ -855,21 +874,15 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
         return redirect(req, "/admin/targets", NULL), 1;
     if (is(rest, n, "/signout") && post) {
         if (!form_csrf_ok(req, pg->csrf))
-            return events_admin_refused(req, pg->identity, "csrf"),
-                   answer_now(req, 403, true, NULL, "The form's CSRF token is missing or wrong.",
-                              pg),
-                   1;
+            return refuse_csrf(req, pg);
         return sign_out(req), 1;
     }
     if (is(rest, n, "/targets/new") && get) {
-        struct admin_answer ans = {0};
         struct jbuf b;
 
         jbuf_init(&b, PAGE_MAX);
         admin_page_create(&b, pg, NULL, NULL, NULL);
-        take_body(&ans, &b, 200, true);
-        send_answer(req, &ans);
-        free(ans.body);
+        send_page(req, &b, 200);
         return 1;
     }
     if (is(rest, n, "/targets") && (get || post)) {
@@ -880,22 +893,15 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
             return 0;
         status = read_create(req, j, csrf, field, msg, sizeof(msg));
         if (csrf[0] == '\0' || !admin_csrf_ok(csrf, strlen(csrf), pg->csrf))
-            return events_admin_refused(req, pg->identity, "csrf"),
-                   answer_now(req, 403, true, NULL, "The form's CSRF token is missing or wrong.",
-                              pg),
-                   1;
+            return refuse_csrf(req, pg);
         if (status != 0) {
-            struct admin_answer ans = {0};
+            json_t *values = form_values(j);
             struct jbuf b;
 
             jbuf_init(&b, PAGE_MAX);
-            json_t *values = form_values(j);
-
             admin_page_create(&b, pg, msg, field, values);
             json_decref(values);
-            take_body(&ans, &b, status, true);
-            send_answer(req, &ans);
-            free(ans.body);
+            send_page(req, &b, status);
             return 1;
         }
         return 0;
@@ -919,10 +925,7 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
         }
         if (is(rest + k, n - k, "/archive") && post) {
             if (!form_csrf_ok(req, pg->csrf))
-                return events_admin_refused(req, pg->identity, "csrf"),
-                       answer_now(req, 403, true, NULL,
-                                  "The form's CSRF token is missing or wrong.", pg),
-                       1;
+                return refuse_csrf(req, pg);
             return j->op = OP_ARCHIVE, 0;
         }
     }
@@ -941,14 +944,11 @@ static int pages(h2o_req_t *req, const char *rest, size_t n)
     if (n > 0 && rest[0] != '/')
         return answer_now(req, 404, true, NULL, "No such page.", NULL);
     if (!admin_auth_enabled()) {
-        struct admin_answer ans = {0};
         struct jbuf b;
 
         jbuf_init(&b, PAGE_MAX);
         admin_page_off(&b);
-        take_body(&ans, &b, 404, true);
-        send_answer(req, &ans);
-        free(ans.body);
+        send_page(req, &b, 404);
         return 0;
     }
     if (is(rest, n, "/signin")) {
