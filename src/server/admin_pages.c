@@ -45,6 +45,7 @@ static void nav(struct jbuf *b, const struct admin_page *p)
     jbuf_cstr(b, "<nav class=\"box\"><a href=\"/admin/targets\">Targets</a> · "
                  "<a href=\"/admin/targets/new\">New target</a> · "
                  "<a href=\"/admin/releases\">Releases</a> · "
+                 "<a href=\"/admin/audit\">Audit</a> · "
                  "<a href=\"/admin/report\">Report</a>"
                  "<form method=\"post\" action=\"/admin/signout\" style=\"display:inline\">"
                  "<input type=\"hidden\" name=\"csrf\" value=\"");
@@ -376,6 +377,34 @@ void admin_page_create(struct jbuf *b, const struct admin_page *p, const char *e
     checkbox(b, values, "force", "Allow a MAC that is not in devices.csv");
     checkbox(b, values, "replace", "Replace (archive) an existing target for this MAC");
     jbuf_cstr(b, "<button type=\"submit\">Create</button></form>\n");
+    html_end(b);
+}
+
+static void filter(struct jbuf *b, const char *name, const char *label, const char *value)
+{
+    jbuf_cstr(b, "<label for=\"");
+    html_text(b, name);
+    jbuf_cstr(b, "\">");
+    html_text(b, label);
+    jbuf_cstr(b, "</label><input type=\"text\" id=\"");
+    html_text(b, name);
+    jbuf_cstr(b, "\" name=\"");
+    html_text(b, name);
+    jbuf_cstr(b, "\" value=\"");
+    html_text(b, value);
+    jbuf_cstr(b, "\">");
+}
+
+void admin_page_audit(struct jbuf *b, const struct admin_page *p, json_t *doc, const char *mac,
+                      const char *event, const char *since)
+{
+    begin(b, p, "Audit trail");
+    jbuf_cstr(b, "<form class=\"box\" method=\"get\" action=\"/admin/audit\">");
+    filter(b, "mac", "Device MAC", mac);
+    filter(b, "event", "Event (a name or a glob such as target.*)", event);
+    filter(b, "since", "Since (ISO 8601)", since);
+    jbuf_cstr(b, "<button type=\"submit\">Show</button></form>\n");
+    records(b, json_object_get(doc, "records"), "No audit records match.");
     html_end(b);
 }
 

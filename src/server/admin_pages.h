@@ -23,6 +23,9 @@ void admin_page_target(struct jbuf *b, const struct admin_page *p, json_t *doc);
  * (an object of field name to text, or NULL) fills the fields in again. */
 void admin_page_create(struct jbuf *b, const struct admin_page *p, const char *error,
                        const char *field, json_t *values);
+/* Audit records (admin_op_audit's document) under a filter form holding mac, event, since. */
+void admin_page_audit(struct jbuf *b, const struct admin_page *p, json_t *doc, const char *mac,
+                      const char *event, const char *since);
 void admin_page_releases(struct jbuf *b, const struct admin_page *p, json_t *doc);
 /* The report (report_build's document) with SVG charts; per_day from
  * admin_op_downloads_per_day. */

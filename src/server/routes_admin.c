@@ -55,6 +55,7 @@ struct job {
     uint64_t mac;
     struct store_audit_filter filter;
     char event[65];
+    char q_mac[64], q_since[64]; /* the audit page's filter as typed */
     /* create */
     char *text[N_TEXT];
     json_t *lists[3];
@@ -398,7 +399,7 @@ static void render_page(struct job *j, struct admin_result *r, struct jbuf *b,
         admin_result_free(&days);
         break;
     case OP_AUDIT:
-        admin_page_error(b, &p, 404, "no such page");
+        admin_page_audit(b, &p, r->doc, j->q_mac, j->event, j->q_since);
         break;
     }
 }
@@ -644,18 +645,19 @@ static int read_audit_query(h2o_req_t *req, struct job *j, char *field, char *ms
     int rc;
 
     j->filter.limit = 1000;
-    if ((rc = query_value(req, "mac", v, sizeof(v))) != 0) {
+    if ((rc = query_value(req, "mac", v, sizeof(v))) != 0 && !(rc == 1 && !v[0])) {
         snprintf(field, TARGET_MAKE_FIELD_MAX, "mac");
         if (rc < 0 || mac_parse(v, &j->filter.mac, &err) < 0)
             return snprintf(msg, mlen, "mac: %s", rc < 0 ? "cannot be decoded" : err.msg), -1;
     }
-    if ((rc = query_value(req, "since", v, sizeof(v))) != 0) {
+    if ((rc = query_value(req, "since", v, sizeof(v))) != 0 && !(rc == 1 && !v[0])) {
         snprintf(field, TARGET_MAKE_FIELD_MAX, "since");
         if (rc < 0 || isotime_parse(v, &t, &err) < 0)
             return snprintf(msg, mlen, "since: %s", rc < 0 ? "cannot be decoded" : err.msg), -1;
         j->filter.since = t;
     }
-    if ((rc = query_value(req, "event", j->event, sizeof(j->event))) != 0) {
+    if ((rc = query_value(req, "event", j->event, sizeof(j->event))) != 0 &&
+        !(rc == 1 && !j->event[0])) {
         snprintf(field, TARGET_MAKE_FIELD_MAX, "event");
         if (rc < 0 || !j->event[0] ||
             strspn(j->event, "abcdefghijklmnopqrstuvwxyz._*") != strlen(j->event))
@@ -910,6 +912,17 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
         return j->op = OP_RELEASES, 0;
     if (is(rest, n, "/report") && get)
         return j->op = OP_REPORT, 0;
+    if (is(rest, n, "/audit") && get) {
+        j->op = OP_AUDIT;
+        /* empty filter fields (the form sends them all) are no filter */
+        if (query_value(req, "mac", j->q_mac, sizeof(j->q_mac)) < 0)
+            j->q_mac[0] = '\0';
+        if (query_value(req, "since", j->q_since, sizeof(j->q_since)) < 0)
+            j->q_since[0] = '\0';
+        if (read_audit_query(req, j, field, msg, sizeof(msg)) < 0)
+            return answer_now(req, 400, true, NULL, msg, pg), 1;
+        return 0;
+    }
     if (starts(rest, n, "/targets/")) {
         size_t k = 9;
 

@@ -217,6 +217,13 @@ CODE=$(curl -s -o /dev/null -D "$TMP/hdr" -w '%{http_code}' -H "$CK" -F "csrf=$C
     -F firmware=@"$TMP/fix.bin" "$BASE/admin/targets")
 expect_eq "create through the page with the CSRF token: 303" "$CODE" 303
 expect_in "to the new target's page" "$(cat "$TMP/hdr")" "location: /admin/targets/11:22:33:44:55:66"
+get "$BASE/admin/audit?mac=&event=target.created&since=" -H "$CK"
+expect_eq "the audit page with an empty filter field: 200" "$CODE" 200
+expect_in "lists the admin's target.created" "$BODY" "admin:alice"
+expect_not_in "and only target.created" "$BODY" "admin.refused"
+get "$BASE/admin/audit?since=soon" -H "$CK"
+expect_eq "the audit page with a bad since: 400" "$CODE" 400
+expect_in "saying what is wrong" "$BODY" "since:"
 CODE=$(curl -s -o /dev/null -D "$TMP/hdr" -w '%{http_code}' -H "$CK" -d "csrf=$CSRF" "$BASE/admin/signout")
 expect_eq "sign-out: 303" "$CODE" 303
 expect_in "clears the cookie" "$(cat "$TMP/hdr")" "fwhub_admin=; Path=/admin; Max-Age=0"
