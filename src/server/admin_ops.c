@@ -17,7 +17,8 @@
 #include "server.h"
 #include "store/report.h"
 
-#define AUDIT_ROWS_MAX 10000 /* records one audit answer holds at most */
+#define AUDIT_ROWS_MAX   10000 /* records one audit answer holds at most */
+#define TARGET_AUDIT_MAX 500   /* a target's page shows its newest records, this many */
 
 void admin_result_free(struct admin_result *r)
 {
@@ -159,10 +160,22 @@ static json_t *target_json(const struct target *t)
                      "allow_unknown_device", t->allow_unknown_device);
 }
 
+/* Where audit_row collects: keep at most keep records (the newest), 0 for all; seen counts
+ * every match. */
+struct rows {
+    json_t *arr;
+    size_t keep;
+    size_t seen;
+};
+
 static int audit_row(void *arg, const struct store_audit *a)
 {
-    json_t *arr = arg;
+    struct rows *rw = arg;
+    json_t *arr = rw->arr;
 
+    rw->seen++;
+    if (rw->keep && json_array_size(arr) == rw->keep)
+        json_array_remove(arr, 0);
     return json_array_append_new(
                arr, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
                               (json_int_t)a->id, "time", time_json(a->time), "actor", a->actor,
@@ -172,32 +185,38 @@ static int audit_row(void *arg, const struct store_audit *a)
                               a->detail, "hash", a->hash)) < 0;
 }
 
-/* The audit records matching f into a new array; NULL with r filled on failure. */
-static json_t *audit_rows(const struct store_audit_filter *f, struct admin_result *r)
+/* The audit records matching f (only the newest keep of them when keep is not 0) into a new
+ * array, oldest first; *seen (may be NULL) counts every match. NULL with r filled on
+ * failure. */
+static json_t *audit_rows(const struct store_audit_filter *f, size_t keep, size_t *seen,
+                          struct admin_result *r)
 {
     struct store *st = events_store();
     struct fw_err err;
-    json_t *arr = json_array();
+    struct rows rw = {json_array(), keep, 0};
 
-    if (!arr) {
+    if (!rw.arr) {
         fail(r, 500, NULL, "out of memory");
         return NULL;
     }
-    if (st && (store_flush(st, &err) < 0 || store_audit_scan(st, f, audit_row, arr, &err) < 0)) {
+    if (st && (store_flush(st, &err) < 0 || store_audit_scan(st, f, audit_row, &rw, &err) < 0)) {
         fail(r, 500, NULL, "reading the audit records: %s", err.msg);
-        json_decref(arr);
+        json_decref(rw.arr);
         return NULL;
     }
-    return arr;
+    if (seen)
+        *seen = rw.seen;
+    return rw.arr;
 }
 
 void admin_op_target(uint64_t mac, struct admin_result *r)
 {
     struct snapshot *s = snapshot_acquire();
     const struct target *t = catalog_target(s->cat, mac);
-    struct store_audit_filter all = {.mac = mac, .limit = AUDIT_ROWS_MAX};
-    struct store_audit_filter fb = {.mac = mac, .event = "portal.feedback", .limit = 1000};
+    struct store_audit_filter all = {.mac = mac};
+    struct store_audit_filter fb = {.mac = mac, .event = "portal.feedback"};
     char macs[MAC_STR_LEN];
+    size_t total = 0;
     json_t *doc = NULL, *audit = NULL, *feedback = NULL, *tj;
 
     mac_format(mac, macs);
@@ -205,15 +224,16 @@ void admin_op_target(uint64_t mac, struct admin_result *r)
         fail(r, 404, "mac", "%s has no targeted fix", macs);
         goto out;
     }
-    if (!(doc = report(s, r)) || !(audit = audit_rows(&all, r)) || !(feedback = audit_rows(&fb, r)))
+    if (!(doc = report(s, r)) || !(audit = audit_rows(&all, TARGET_AUDIT_MAX, &total, r)) ||
+        !(feedback = audit_rows(&fb, TARGET_AUDIT_MAX, NULL, r)))
         goto out;
     tj = target_json(t);
     if (tj)
         json_object_set(tj, "report",
                         report_entry(doc, macs) ? report_entry(doc, macs) : json_null());
     done(r, 200,
-         json_pack("{s:o, s:O, s:O}", "target", tj ? tj : json_null(), "audit", audit, "feedback",
-                   feedback));
+         json_pack("{s:o, s:O, s:I, s:O}", "target", tj ? tj : json_null(), "audit", audit,
+                   "audit_total", (json_int_t)total, "feedback", feedback));
 
 out:
     json_decref(doc);
@@ -377,7 +397,12 @@ out:
 
 void admin_op_audit(const struct store_audit_filter *f, struct admin_result *r)
 {
-    json_t *rows = audit_rows(f, r);
+    struct store_audit_filter g = *f;
+    json_t *rows;
+
+    if (g.limit == 0 || g.limit > AUDIT_ROWS_MAX)
+        g.limit = AUDIT_ROWS_MAX;
+    rows = audit_rows(&g, 0, NULL, r);
 
     if (rows)
         done(r, 200, json_pack("{s:o}", "records", rows));

@@ -33,8 +33,9 @@ void admin_result_free(struct admin_result *r);
  *   targets   {"targets": [report_build's target entries with customer, serial and
  *             created added]}
  *   target    {"target": {...everything the target file says, and its report entry},
- *             "audit": [its audit records, newest last], "feedback": [its portal.feedback
- *             records]}; 404 when the MAC has no target
+ *             "audit": [its newest 500 audit records, oldest first], "audit_total": how
+ *             many it has, "feedback": [its newest 500 portal.feedback records]}; 404 when
+ *             the MAC has no target
  *   create    target_make with s in the repository; then the audit record target.created
  *             (target.replaced) with actor "admin:<identity>" is committed, the snapshot
  *             reloaded, and 201 {"created": {...}} answered. 400 with the field for bad

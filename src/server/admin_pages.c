@@ -275,6 +275,19 @@ void admin_page_target(struct jbuf *b, const struct admin_page *p, json_t *doc)
     jbuf_cstr(b, "<h2>Customer feedback</h2>\n");
     records(b, json_object_get(doc, "feedback"), "No feedback from the customer yet.");
     jbuf_cstr(b, "<h2>Audit history</h2>\n");
+    if (json_integer_value(json_object_get(doc, "audit_total")) >
+        (json_int_t)json_array_size(json_object_get(doc, "audit"))) {
+        char line[160];
+
+        snprintf(line, sizeof(line), "The newest %zu of %lld records.",
+                 json_array_size(json_object_get(doc, "audit")),
+                 (long long)json_integer_value(json_object_get(doc, "audit_total")));
+        jbuf_cstr(b, "<p class=\"muted\">");
+        html_text(b, line);
+        jbuf_cstr(b, " <a href=\"/admin/audit?mac=");
+        html_text(b, str(t, "mac"));
+        jbuf_cstr(b, "\">The audit page</a> lists them all.</p>\n");
+    }
     records(b, json_object_get(doc, "audit"), "No audit records for this device.");
     jbuf_cstr(b, "<h2>Archive</h2><form class=\"box\" method=\"post\" action=\"/admin/targets/");
     html_text(b, str(t, "mac"));

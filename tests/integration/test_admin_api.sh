@@ -70,6 +70,17 @@ expect_eq "show (any MAC spelling): 200" "$CODE" 200
 expect_eq "show: the ticket" "$(jpy "$BODY" 'j["target"]["ticket"]')" TICKET-SECRET-9
 expect_eq "show: the audit history holds the CLI's target.created" \
     "$(jpy "$BODY" '[r["actor"][:4] for r in j["audit"] if r["event"] == "target.created"]')" "['cli:']"
+i=0
+while [ $i -lt 510 ]; do
+    printf 'url = "%s/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSE&version=10.2.0"\noutput = "/dev/null"\n' "$BASE"
+    i=$((i + 1))
+done >"$TMP/checkins"
+curl -s -K "$TMP/checkins"
+get "$BASE$A/targets/AB:CD:EF:12:34:56" -H "$AUTH"
+expect_eq "after 510 check-ins the target shows its newest 500 audit records" \
+    "$(jpy "$BODY" 'len(j["audit"])')" 500
+expect_eq "and counts them all" "$(jpy "$BODY" 'j["audit_total"] >= 511')" True
+expect_eq "the newest last" "$(jpy "$BODY" 'j["audit"][-1]["event"]')" target.answered
 get "$BASE$A/targets/02:00:00:00:00:01" -H "$AUTH"
 expect_eq "show of a MAC without a target: 404" "$CODE" 404
 get "$BASE$A/targets/nonsense" -H "$AUTH"
