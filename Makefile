@@ -108,6 +108,11 @@ $(BUILD)/tests/test_ratelimit: tests/unit/test_ratelimit.c $(BUILD)/src/server/r
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/ratelimit.o -o $@ $(LDFLAGS) -lpthread -lcmocka
+# the multipart/form-data parser of the admin uploads, tested without h2o
+$(BUILD)/tests/test_multipart: tests/unit/test_multipart.c $(BUILD)/src/server/multipart.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/multipart.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -170,6 +175,13 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf '  FUZZCC  %s\n' $<
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# the admin upload parser lives in src/server but needs no h2o
+$(FUZZ_DIR)/fuzz_multipart: tests/fuzz/fuzz_multipart.c tests/fuzz/fuzz.h $(FUZZ_OBJ) \
+                            $(FUZZ_DIR)/obj/src/server/multipart.o
+	@printf '  FUZZ    %s\n' $@
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) $(FUZZ_DIR)/obj/src/server/multipart.o \
+	    -o $@ $(PKG_LIBS) -lpthread
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@printf '  FUZZ    %s\n' $@

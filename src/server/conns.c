@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "srvlog.h"
@@ -16,6 +17,7 @@
 static atomic_long open_conns;
 static atomic_ulong pauses, swept;
 static long max_conns = 1024;
+static size_t upload_max;
 
 /* One open connection of a loop thread; its socket's on_close.data is its index. */
 struct tracked {
@@ -102,13 +104,36 @@ bool conns_track(h2o_socket_t *sock)
 
 /* A connection is cut at the second sweep in a row that finds it over INPUT_MAX: a head
  * that arrives quickly is answered by h2o (400) or by fwhub (431) in between. */
+void conns_allow_uploads(size_t max)
+{
+    upload_max = max;
+}
+
+/* True when the unprocessed input starts an admin upload (the request line of the
+ * request whose body is still coming). */
+static bool is_upload(const h2o_buffer_t *in)
+{
+    static const char *const starts[] = {"POST /api/v1/admin/targets ", "POST /admin/targets "};
+
+    for (size_t i = 0; i < 2; i++)
+        if (in->size > strlen(starts[i]) && memcmp(in->bytes, starts[i], strlen(starts[i])) == 0)
+            return true;
+    return false;
+}
+
 size_t conns_sweep(void)
 {
-    size_t cut = 0;
+    size_t cut = 0, uploads = 0;
 
     for (size_t i = 0; i < n_mine; i++) {
         struct tracked *t = &mine[i];
         bool over = t->sock->input && t->sock->input->size > INPUT_MAX;
+
+        if (over && upload_max && uploads < CONNS_UPLOADS_PER_LOOP &&
+            t->sock->input->size <= upload_max && is_upload(t->sock->input)) {
+            uploads++;
+            over = false;
+        }
 
         if (over && t->over) {
             shutdown(h2o_socket_get_fd(t->sock), SHUT_RDWR);

@@ -29,6 +29,13 @@ bool conns_track(h2o_socket_t *sock);
  * request timeout. Returns how many were cut. */
 size_t conns_sweep(void);
 
+/* Lets up to CONNS_UPLOADS_PER_LOOP connections of each loop hold up to max bytes of
+ * input when they carry an admin upload (an HTTP/1 request that starts "POST
+ * /api/v1/admin/targets" or "POST /admin/targets"): h2o 2.2.5 keeps a body in the
+ * connection's input until it is whole. 0 (the default) allows none. */
+#define CONNS_UPLOADS_PER_LOOP 4
+void conns_allow_uploads(size_t max);
+
 /* Connections open now, and the limit. */
 long conns_open(void);
 long conns_max(void);

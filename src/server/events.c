@@ -214,6 +214,25 @@ int events_hold_audit(h2o_req_t *req, const struct store_event *ev, held_answer_
     return noted(held_append(store, req, ev, answer, drop, data, len, &err), &err);
 }
 
+void events_admin_refused(h2o_req_t *req, const char *identity, const char *why)
+{
+    char actor[80], peer[SERVER_PEER_MAX], ua[EVENTS_UA_MAX], detail[STORE_TEXT_MAX];
+    struct store_event ev = {.kind = STORE_AUDIT,
+                             .event = "admin.refused",
+                             .actor = actor,
+                             .client_addr = peer,
+                             .user_agent = ua,
+                             .result = why,
+                             .detail = detail};
+
+    snprintf(actor, sizeof(actor), "admin:%s", identity && identity[0] ? identity : "?");
+    server_peer(req, peer);
+    events_user_agent(req, ua);
+    snprintf(detail, sizeof(detail), "%.*s %.*s", (int)req->method.len, req->method.base,
+             (int)(server_path_len(req) < 200 ? server_path_len(req) : 200), req->path.base);
+    (void)append(&ev);
+}
+
 int events_busy(h2o_req_t *req)
 {
     static const char body[] = "{\"error\":{\"message\":\"busy; try again\"}}\n";

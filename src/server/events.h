@@ -50,7 +50,9 @@ int events_status_index(const char *name);
  * the database. */
 int events_open(const char *url, const char *repo, struct fw_err *err) FW_NODISCARD;
 
-/* The store events_open opened (NULL before): for the webhooks' delivery thread. */
+/* The open event store (NULL before events_open and after events_close): for the
+ * webhooks' delivery thread, and the admin worker, which reads it and waits for its own
+ * audit records with store_append_sync. */
 struct store *events_store(void);
 
 /* After the loop threads stopped: writes out what is queued and the devices seen, closes
@@ -95,6 +97,12 @@ void events_user_agent(h2o_req_t *req, char out[EVENTS_UA_MAX]);
  * a body becomes a row of the downloads table, with its bytes, Range header and whether
  * the file's end reached the client. */
 void events_request_done(h2o_req_t *req);
+
+
+/* Queues the audit record admin.refused (actor "admin:?" or "admin:<identity>" when a
+ * session was known, the client's address and User-Agent, result why, detail the method
+ * and path), without waiting for its commit: a refusal is answered at once. */
+void events_admin_refused(h2o_req_t *req, const char *identity, const char *why);
 
 /* Appends the store's counters (Prometheus text) to b. */
 void events_render_metrics(struct jbuf *b);

@@ -47,6 +47,14 @@ static const char usage[] =
     "  --portal-rate N         portal lookups a client address may make a minute, also\n"
     "                          as a burst (default 10; 0: no limit, e.g. behind a proxy\n"
     "                          that limits)\n"
+    "  --admin-token-file F    turns on the admin API (/api/v1/admin/) and pages (/admin):\n"
+    "                          F holds one 'IDENTITY TOKEN' per line (token 16 to 256\n"
+    "                          characters); it must not be readable by others (chmod 600).\n"
+    "                          Admin actions are audited as admin:IDENTITY. Without it\n"
+    "                          those paths answer 404.\n"
+    "  --max-upload SIZE       largest firmware image an admin may upload, in bytes or with\n"
+    "                          K, M or G (default 32M; 1K to 1G). Bodies up to SIZE are\n"
+    "                          buffered in memory: see docs/robustness.md\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -69,6 +77,8 @@ enum {
     OPT_DB,
     OPT_WEBHOOKS,
     OPT_PORTAL_RATE,
+    OPT_ADMIN_TOKENS,
+    OPT_MAX_UPLOAD,
 };
 
 static const struct option longopts[] = {
@@ -90,6 +100,8 @@ static const struct option longopts[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"webhooks", required_argument, NULL, OPT_WEBHOOKS},
     {"portal-rate", required_argument, NULL, OPT_PORTAL_RATE},
+    {"admin-token-file", required_argument, NULL, OPT_ADMIN_TOKENS},
+    {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -120,6 +132,26 @@ static int number(const char *opt, const char *s, long min, long max, long *out)
         return bad("%s: expected a whole number from %ld to %ld", opt, min, max);
     }
     *out = v;
+    return OPTIONS_RUN;
+}
+
+/* A size in bytes with an optional K, M or G (binary multiples), within [1 KiB, 1 GiB]. */
+static int size_arg(const char *opt, const char *s, long *out)
+{
+    char *end;
+    long v, mul = 1;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        mul = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1024 * 1024 * 1024, end++;
+    if (errno || end == s || *end || v < 1 || v > (1L << 30) / mul || v * mul < 1024)
+        return bad("%s: %s: expected a size from 1K to 1G (bytes, or with K, M or G)", opt, s);
+    *out = v * mul;
     return OPTIONS_RUN;
 }
 
@@ -184,6 +216,11 @@ static int one(struct serve_options *o, int c, const char *arg)
         return number("--send-timeout", arg, 1, 3600, &o->send_timeout);
     case OPT_PORTAL_RATE:
         return number("--portal-rate", arg, 0, 100000, &o->portal_rate);
+    case OPT_ADMIN_TOKENS:
+        o->admin_token_file = arg;
+        return arg[0] ? OPTIONS_RUN : bad("--admin-token-file: expected a file");
+    case OPT_MAX_UPLOAD:
+        return size_arg("--max-upload", arg, &o->max_upload);
     case OPT_DB:
         o->db = arg;
         return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
@@ -206,6 +243,7 @@ int options_parse(int argc, char **argv, struct serve_options *o)
     o->request_timeout = 10;
     o->send_timeout = 60;
     o->portal_rate = 10;
+    o->max_upload = 32L * 1024 * 1024;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -22,12 +22,14 @@ struct serve_options {
     const char *tls_key;
     long poll_interval;
     long shutdown_timeout;
-    long max_connections; /* 0: from the open-file limit */
-    long request_timeout; /* seconds */
-    long send_timeout;    /* seconds */
-    const char *db;       /* --db: the event store's URL, or NULL for the default */
-    const char *webhooks; /* --webhooks: the webhook config file, or NULL for none */
-    long portal_rate;     /* portal lookups a minute per client address; 0: no limit */
+    long max_connections;         /* 0: from the open-file limit */
+    long request_timeout;         /* seconds */
+    long send_timeout;            /* seconds */
+    const char *db;               /* --db: the event store's URL, or NULL for the default */
+    const char *admin_token_file; /* --admin-token-file, or NULL: the admin API is off */
+    long max_upload;              /* --max-upload: bytes of an admin upload at most */
+    const char *webhooks;         /* --webhooks: the webhook config file, or NULL for none */
+    long portal_rate;             /* portal lookups a minute per client address; 0: no limit */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

@@ -19,6 +19,7 @@
 #define MODEL_MAX       128
 #define MAC_ARG_MAX     64
 #define STATUS_BODY_MAX 4096
+#define BODY_MAX        16384 /* any other body: h2o's own limit is the admin upload limit */
 #define DETAIL_MAX      1024
 #define JSON_TYPE       "application/json"
 
@@ -558,6 +559,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     if (server_refuse_oversized(req))
         return 0;
+    if (req->entity.len > BODY_MAX) {
+        req->http1_is_persistent = 0;
+        return send_error(req, 413, "Payload Too Large", NULL, "body larger than 16384 bytes");
+    }
     if (n > strlen(DEVICES_PREFIX) && memcmp(p, DEVICES_PREFIX, strlen(DEVICES_PREFIX)) == 0)
         return device_route(req, p + strlen(DEVICES_PREFIX), n - strlen(DEVICES_PREFIX));
     if (portal_path(p, n))

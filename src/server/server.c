@@ -20,6 +20,8 @@
 #include "cli/cli.h"
 #include "conns.h"
 #include "events.h"
+#include "admin_auth.h"
+#include "admin_worker.h"
 #include "images.h"
 #include "listen.h"
 #include "metrics.h"
@@ -33,6 +35,7 @@
 #define ANSWER_MAX   (4 * 1024 * 1024)
 #define LOOP_TICK_MS 100
 #define ENTITY_MAX   (16 * 1024) /* request bodies; the largest fwhub takes is 4 KiB */
+#define UPLOAD_EXTRA (64 * 1024) /* the multipart form's fields around an admin upload */
 #define TARGET_MAX   8192        /* request target (path and query) */
 #define HEADERS_MAX  16384       /* request header fields, names and values together */
 #define ACCEPT_BATCH 16
@@ -210,21 +213,28 @@ static void on_log(h2o_logger_t *self, h2o_req_t *req)
 static void configure(const struct serve_options *o)
 {
     h2o_hostconf_t *host;
-    h2o_pathconf_t *pcs[3];
+    h2o_pathconf_t *pcs[5];
     uint64_t timeout_ms = (uint64_t)o->request_timeout * 1000;
 
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("fwhub"));
-    globalconf.max_request_entity_size = ENTITY_MAX;
+    /* h2o 2.2.5 has one body limit for every path and buffers bodies whole before the
+     * handler: with the admin API on it is the upload limit, and the device routes refuse
+     * bodies over their own small limits (docs/robustness.md) */
+    globalconf.max_request_entity_size =
+        admin_auth_enabled() ? (size_t)o->max_upload + UPLOAD_EXTRA : ENTITY_MAX;
     globalconf.http1.req_timeout = timeout_ms;
     globalconf.http2.idle_timeout = timeout_ms;
     globalconf.handshake_timeout = timeout_ms;
     host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     /* the longer prefixes first, "/" last */
     downloads_register(host, pcs);
-    pcs[2] = routes_register(host);
-    for (size_t i = 0; i < 3; i++)
-        h2o_create_logger(pcs[i], sizeof(h2o_logger_t))->log_access = on_log;
+    routes_admin_register(host, pcs + 2);
+    pcs[4] = routes_register(host);
+    /* registering a path may move the earlier pathconfs (h2o keeps them in a vector): the
+     * loggers go onto the registered paths as they finally lie */
+    for (size_t i = 0; i < host->paths.size; i++)
+        h2o_create_logger(&host->paths.entries[i], sizeof(h2o_logger_t))->log_access = on_log;
 }
 
 static int tls_setup(const char *cert, const char *key, struct fw_err *err)
@@ -357,6 +367,7 @@ static void *loop_main(void *arg)
     h2o_context_init(&t->ctx, t->loop, &globalconf);
     images_thread_init(t->loop);
     held_thread_init(t->loop);
+    admin_worker_thread_init(t->loop);
     t->accept.ctx = &t->ctx;
     t->accept.hosts = globalconf.hosts;
     t->accept.ssl_ctx = ssl_ctx;
@@ -431,7 +442,15 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     server_settings.access_log = o->access_log;
     server_settings.send_timeout_ms = (uint64_t)o->send_timeout * 1000;
     server_settings.portal_rate = (unsigned)o->portal_rate;
+    server_settings.max_upload = (size_t)o->max_upload;
+    if (o->admin_token_file && admin_auth_load(o->admin_token_file, err) < 0)
+        return fw_context(err, "--admin-token-file");
+    srvlog(SRVLOG_INFO, "admin", "-", "%s",
+           o->admin_token_file ? "admin API and pages on (/api/v1/admin/, /admin)"
+                               : "admin API and pages off (no --admin-token-file)");
     conns_setup(o->max_connections);
+    if (o->admin_token_file) /* a head of at most 16 KiB before the body */
+        conns_allow_uploads((size_t)o->max_upload + UPLOAD_EXTRA + 16384);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");
     if (token_init(repo, o->token_secret_file, err) < 0 ||
@@ -443,6 +462,8 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     if (events_open(o->db, repo, err) < 0)
         return -1;
     if (o->webhooks && webhooks_start(o->webhooks, repo, events_store(), err) < 0)
+        return -1;
+    if (routes_admin_start(err) < 0)
         return -1;
     return open_listeners(o, loops, err);
 }
@@ -466,7 +487,8 @@ static int run(struct serve_options *o)
     for (long i = 0; i < started; i++)
         pthread_join(loops[i].tid, NULL);
     webhooks_stop();
-    events_close(); /* the requests are done: writes the seen devices, then closes */
+    admin_worker_stop(); /* before the store closes: a job may still commit its record */
+    events_close();      /* the requests are done: writes the seen devices, then closes */
     snapshot_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);

@@ -8,6 +8,7 @@
 
 #include <h2o.h>
 
+#include "core/error.h"
 #include "jbuf.h"
 #include "snapshot.h"
 
@@ -22,6 +23,7 @@ struct server_settings {
     bool access_log;
     uint64_t send_timeout_ms; /* a download without progress for this long is cut */
     unsigned portal_rate;     /* portal lookups a minute per client address; 0: no limit */
+    size_t max_upload;        /* bytes of an admin upload (firmware image) at most */
 };
 
 extern struct server_settings server_settings;
@@ -63,5 +65,11 @@ h2o_pathconf_t *routes_register(h2o_hostconf_t *host);
 /* Registers /firmware/ and /targeted/firmware/ with their guards in front of h2o's file
  * handler; pathconfs are written to out[2]. */
 void downloads_register(h2o_hostconf_t *host, h2o_pathconf_t *out[2]);
+
+/* Registers /api/v1/admin and /admin (routes_admin.c); pathconfs are written to out[2]. */
+void routes_admin_register(h2o_hostconf_t *host, h2o_pathconf_t *out[2]);
+
+/* Starts the admin worker thread, before the loops; 0 or -1 with err. */
+int routes_admin_start(struct fw_err *err) FW_NODISCARD;
 
 #endif

@@ -169,17 +169,24 @@ int snapshot_init(const char *repo, const char *public_url, struct fw_err *err)
 
 int snapshot_reload(const char *why)
 {
+    static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
     struct fw_err err = {{0}};
-    struct snapshot *s = load(&err);
+    struct snapshot *s;
 
+    /* the watcher and the admin worker both reload: one load at a time, so that an older
+     * load never publishes after a newer one */
+    pthread_mutex_lock(&reload_lock);
+    s = load(&err);
     if (!s) {
         srvlog(SRVLOG_ERROR, "reload_failed", repo_dir, "(%s) keeping generation %llu: %s", why,
                (unsigned long long)atomic_load(&generation), err.msg);
+        pthread_mutex_unlock(&reload_lock);
         return -1;
     }
     publish(s);
     srvlog(SRVLOG_INFO, "reload", repo_dir, "(%s) generation %llu: %zu models, %zu targets", why,
            (unsigned long long)s->generation, s->cat->n_models, s->cat->n_targets);
+    pthread_mutex_unlock(&reload_lock);
     return 0;
 }
 

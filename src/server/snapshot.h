@@ -25,8 +25,8 @@ struct snapshot {
 int snapshot_init(const char *repo, const char *public_url, struct fw_err *err) FW_NODISCARD;
 
 /* Loads the repository again and publishes it. On failure the current snapshot stays,
- * every problem is logged and -1 is returned. why names the trigger for the log. Called
- * from one thread only (the server's main thread). */
+ * every problem is logged and -1 is returned. why names the trigger for the log. Safe
+ * from any thread (the watcher and the admin worker): reloads run one at a time. */
 int snapshot_reload(const char *why);
 
 /* A new reference to the current snapshot; never NULL after snapshot_init. */
