@@ -41,6 +41,14 @@ static const char usage[] =
     "                          (HTTP/1.1; default 60)\n"
     "  --db URL                the event store: sqlite:PATH or PATH (default: $FWHUB_DB,\n"
     "                          else REPO/.fwhub/fwhub.db)\n"
+    "  --signing-key FILE      sign every update answer with this private key (PEM, from\n"
+    "                          fwhub keygen); GET /api/v1/keys lists the public keys\n"
+    "  --answer-ttl SECONDS    signed answers expire after at most this long, and are\n"
+    "                          signed again after half of it (default 86400)\n"
+    "  --trusted-key PUB       one more public key to list in /api/v1/keys and to trust\n"
+    "                          for images (a key rotation), repeatable\n"
+    "  --require-signed        offer only images with a valid signature by a trusted key\n"
+    "                          (REPO/keys/, --trusted-key, the signing key)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -61,6 +69,10 @@ enum {
     OPT_REQUEST_TIMEOUT,
     OPT_SEND_TIMEOUT,
     OPT_DB,
+    OPT_SIGNING_KEY,
+    OPT_ANSWER_TTL,
+    OPT_TRUSTED_KEY,
+    OPT_REQUIRE_SIGNED,
 };
 
 static const struct option longopts[] = {
@@ -80,6 +92,10 @@ static const struct option longopts[] = {
     {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
     {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
     {"db", required_argument, NULL, OPT_DB},
+    {"signing-key", required_argument, NULL, OPT_SIGNING_KEY},
+    {"answer-ttl", required_argument, NULL, OPT_ANSWER_TTL},
+    {"trusted-key", required_argument, NULL, OPT_TRUSTED_KEY},
+    {"require-signed", no_argument, NULL, OPT_REQUIRE_SIGNED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -130,6 +146,28 @@ static int check_url(struct serve_options *o, const char *url)
     return OPTIONS_RUN;
 }
 
+static int signing_option(struct serve_options *o, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_SIGNING_KEY:
+        o->signing_key = arg;
+        return arg[0] ? OPTIONS_RUN : bad("--signing-key: expected a private key file");
+    case OPT_ANSWER_TTL:
+        return number("--answer-ttl", arg, 60, 30 * 86400, &o->answer_ttl);
+    case OPT_TRUSTED_KEY:
+        if (o->n_trusted == OPTIONS_TRUSTED_MAX)
+            return bad("--trusted-key: at most %d keys", OPTIONS_TRUSTED_MAX);
+        if (!arg[0])
+            return bad("--trusted-key: expected a public key file");
+        o->trusted_keys[o->n_trusted++] = arg;
+        return OPTIONS_RUN;
+    case OPT_REQUIRE_SIGNED:
+        o->require_signed = true;
+        return OPTIONS_RUN;
+    }
+    return OPTIONS_USAGE;
+}
+
 static int one(struct serve_options *o, int c, const char *arg)
 {
     switch (c) {
@@ -175,6 +213,11 @@ static int one(struct serve_options *o, int c, const char *arg)
     case OPT_DB:
         o->db = arg;
         return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
+    case OPT_SIGNING_KEY:
+    case OPT_ANSWER_TTL:
+    case OPT_TRUSTED_KEY:
+    case OPT_REQUIRE_SIGNED:
+        return signing_option(o, c, arg);
     }
     return OPTIONS_USAGE;
 }
@@ -190,6 +233,7 @@ int options_parse(int argc, char **argv, struct serve_options *o)
     o->shutdown_timeout = 30;
     o->request_timeout = 10;
     o->send_timeout = 60;
+    o->answer_ttl = 86400;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPTIONS_LISTEN_MAX 16
+#define OPTIONS_LISTEN_MAX  16
+#define OPTIONS_TRUSTED_MAX 16
 
 struct serve_options {
     const char *repo;
@@ -26,6 +27,12 @@ struct serve_options {
     long request_timeout; /* seconds */
     long send_timeout;    /* seconds */
     const char *db;       /* --db: the event store's URL, or NULL for the default */
+    /* signing (signed.h) */
+    const char *signing_key; /* --signing-key: private key PEM, or NULL: answers unsigned */
+    long answer_ttl;         /* --answer-ttl: seconds a signed answer stays valid */
+    const char *trusted_keys[OPTIONS_TRUSTED_MAX]; /* --trusted-key */
+    size_t n_trusted;
+    bool require_signed; /* --require-signed */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

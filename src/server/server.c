@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "server.h"
+#include "signed.h"
 #include "srvlog.h"
 #include "token.h"
 #include "watch.h"
@@ -432,7 +433,7 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     conns_setup(o->max_connections);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");
-    if (token_init(repo, o->token_secret_file, err) < 0 ||
+    if (token_init(repo, o->token_secret_file, err) < 0 || signed_init(o, repo, err) < 0 ||
         snapshot_init(repo, o->public_url, err) < 0)
         return -1;
     if (o->tls_cert && tls_setup(o->tls_cert, o->tls_key, err) < 0)
@@ -463,6 +464,7 @@ static int run(struct serve_options *o)
         pthread_join(loops[i].tid, NULL);
     events_close(); /* the requests are done: writes the seen devices, then closes */
     snapshot_shutdown();
+    signed_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
 out:
