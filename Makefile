@@ -129,7 +129,8 @@ run: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog
+	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog $(BUILD)/bench/signed \
+		$(BUILD)/bench/verify
 	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
 
 # sign/verify costs and the device library's image check: build/bench/verify [FILE...]
