@@ -162,6 +162,29 @@ device "$BASE" $B 10.2.0 s7 --key "$K/public.pem" --key "$O/public.pem"
 expect_rc "a device pinning both keys accepts them (answer: new key, image: old key)" 0
 serve_stop
 
+# renewal: a new half-period signs again -------------------------------------------------------
+serve_start "$R" --signing-key "$K/private.pem" --answer-ttl 60 || { fail "server starts"; done_testing; exit 1; }
+get "$BASE$U/$B/update?model=EVSE&version=10.2.0"
+e1=$(jget "$(jget "$BODY" .answer_signature.payload)" .expires)
+left=$((e1 - $(date +%s)))
+if [ "$left" -gt 30 ] && [ "$left" -le 60 ]; then
+    pass "--answer-ttl 60: the answer expires within 60 s, after 30 s at least"
+else
+    fail "--answer-ttl 60: the answer expires within 60 s, after 30 s at least" "in ${left}s"
+fi
+wait_s=$((e1 - 30 + 1 - $(date +%s))) # into the next half-period (up to 30 s)
+[ "$wait_s" -gt 0 ] && sleep "$wait_s"
+get "$BASE$U/$B/update?model=EVSE&version=10.2.0"
+e2=$(jget "$(jget "$BODY" .answer_signature.payload)" .expires)
+expect_eq "in the next half-period the answer is signed again, expiring 30 s later" "$e2" $((e1 + 30))
+expect_in "... logged" "$(cat "$SERVE_LOG")" "answers_renewed"
+get "$BASE/metrics"
+expect_in "... from a fresh table" "$BODY" "fwhub_signed_answers_expire_time $e2"
+device "$BASE" $B 10.2.0 s10
+expect_rc "... which a device accepts" 0
+serve_stop
+expect_eq "... and the server stops cleanly" "$SERVE_RC" 0
+
 # a replay after the answer's expiry --------------------------------------------------------------
 past=$(($(date +%s) - 3 * 86400))
 FWHUB_NOW=@$past serve_start "$R" --signing-key "$K/private.pem" ||
