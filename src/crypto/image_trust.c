@@ -1,9 +1,11 @@
 /* image_trust.c: withholding catalog images without a valid signature; see image_trust.h. */
 #include "image_trust.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "sha256.h"
@@ -150,10 +152,115 @@ static void triple(const char *sha256, const char *signature, const char *key_id
     sha256_final(&c, out);
 }
 
+/* One image of the catalog, in filtering order: the releases of each model, then the
+ * entries of each target. */
+struct check {
+    const char *subject, *version, *sha256, *signature, *key_id;
+    unsigned char state; /* UNKNOWN until decided */
+};
+
+enum { UNKNOWN, CACHED, VERIFIED, REFUSED };
+
+#define WORKERS_MAX   8
+#define PARALLEL_FROM 64 /* fewer signatures to verify: one thread */
+
+struct work {
+    const struct sign_keyring *ring;
+    struct check *v;
+    size_t n, step, first;
+};
+
+/* Verifies every step-th image from first on that the cache did not decide. */
+static void *verify_some(void *arg)
+{
+    struct work *w = arg;
+
+    for (size_t i = w->first; i < w->n; i += w->step) {
+        struct check *c = &w->v[i];
+
+        if (c->state == UNKNOWN)
+            c->state =
+                trust_image(w->ring, c->sha256, c->signature, c->key_id, NULL) ? VERIFIED : REFUSED;
+    }
+    return NULL;
+}
+
+/* ECDSA verification costs 50-100 us: a first load of 100,000 signed targets spreads it
+ * over the cores. */
+static void verify_all(const struct sign_keyring *ring, struct check *v, size_t n, size_t todo)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t k = todo < PARALLEL_FROM || cores < 2 ? 1
+               : cores > WORKERS_MAX             ? WORKERS_MAX
+                                                 : (size_t)cores;
+    struct work w[WORKERS_MAX];
+    pthread_t th[WORKERS_MAX];
+    size_t started = 1;
+
+    for (size_t i = 0; i < k; i++)
+        w[i] = (struct work){ring, v, n, k, i};
+    for (size_t i = 1; i < k; i++) {
+        if (pthread_create(&th[i], NULL, verify_some, &w[i]) != 0)
+            break;
+        started++;
+    }
+    verify_some(&w[0]);
+    for (size_t i = 1; i < started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t i = started; i < k; i++) /* a thread that could not start: do its share */
+        verify_some(&w[i]);
+}
+
+/* Lists every image of c; decides from the cache what it can. Returns the count, or
+ * (size_t)-1 when out of memory. */
+static size_t list_images(const struct catalog *c, const struct sign_keyring *ring,
+                          const struct digest_set *last, struct check **out, size_t *todo)
+{
+    size_t n = 0, k = 0;
+    struct check *v;
+
+    for (size_t i = 0; i < c->n_models; i++)
+        n += c->models[i].n_releases;
+    for (size_t i = 0; i < c->n_targets; i++)
+        n += c->targets[i]->n_devices;
+    v = calloc(n ? n : 1, sizeof(*v));
+    if (!v)
+        return (size_t)-1;
+    for (size_t i = 0; i < c->n_models; i++)
+        for (size_t r = 0; r < c->models[i].n_releases; r++) {
+            const struct release *rel = &c->models[i].releases[r];
+
+            v[k++] = (struct check){c->models[i].name, rel->version, rel->sha256,
+                                    rel->signature,    rel->key_id,  UNKNOWN};
+        }
+    for (size_t i = 0; i < c->n_targets; i++)
+        for (size_t d = 0; d < c->targets[i]->n_devices; d++) {
+            const struct target_device *e = &c->targets[i]->devices[d];
+
+            v[k++] = (struct check){c->targets[i]->file, e->version, e->sha256,
+                                    e->signature,        e->key_id,  UNKNOWN};
+        }
+    *todo = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char id[SHA256_LEN];
+
+        if (v[i].signature && v[i].key_id && sha256_is_hex(v[i].sha256) &&
+            sign_keyring_find(ring, v[i].key_id)) {
+            triple(v[i].sha256, v[i].signature, v[i].key_id, id);
+            if (set_has(last, id))
+                v[i].state = CACHED;
+        }
+        *todo += v[i].state == UNKNOWN;
+    }
+    *out = v;
+    return n;
+}
+
 /* The filtering in progress. */
 struct pass {
     const struct sign_keyring *ring;
-    const struct digest_set *last;
+    struct check *v;
+    size_t at;
     struct digest_set next;
     trust_report_fn report;
     void *ctx;
@@ -161,28 +268,21 @@ struct pass {
     int oom;
 };
 
-static bool trusted(struct pass *p, const char *subject, const char *version, const char *sha256,
-                    const char *signature, const char *key_id)
+/* The decision on the next image, remembered for the next load when trusted. */
+static bool trusted(struct pass *p)
 {
+    struct check *c = &p->v[p->at++];
     unsigned char id[SHA256_LEN];
     struct fw_err why;
-    bool known = signature && key_id && sha256 && sha256_is_hex(sha256) &&
-                 sign_keyring_find(p->ring, key_id);
 
-    if (known) {
-        triple(sha256, signature, key_id, id);
-        if (set_has(p->last, id) || set_has(&p->next, id)) {
-            p->oom |= set_add(&p->next, id) < 0;
-            return true;
-        }
-    }
-    if (!trust_image(p->ring, sha256, signature, key_id, &why)) {
+    if (c->state == REFUSED) {
+        (void)trust_image(p->ring, c->sha256, c->signature, c->key_id, &why); /* the reason */
         if (p->report)
-            p->report(p->ctx, subject, version, why.msg);
+            p->report(p->ctx, c->subject, c->version, why.msg);
         return false;
     }
-    p->counts->verified++;
-    triple(sha256, signature, key_id, id);
+    p->counts->verified += c->state == VERIFIED;
+    triple(c->sha256, c->signature, c->key_id, id);
     p->oom |= set_add(&p->next, id) < 0;
     return true;
 }
@@ -192,12 +292,10 @@ static void filter_model(struct pass *p, struct model *m)
     size_t kept = 0;
 
     for (size_t i = 0; i < m->n_releases; i++) {
-        const struct release *r = &m->releases[i];
-
-        if (!trusted(p, m->name, r->version, r->sha256, r->signature, r->key_id))
+        if (!trusted(p))
             continue;
         if (kept != i)
-            m->releases[kept] = *r;
+            m->releases[kept] = m->releases[i];
         kept++;
     }
     p->counts->releases_kept += kept;
@@ -210,12 +308,10 @@ static void filter_target(struct pass *p, struct target *t)
     size_t kept = 0;
 
     for (size_t i = 0; i < t->n_devices; i++) {
-        const struct target_device *d = &t->devices[i];
-
-        if (!trusted(p, t->file, d->version, d->sha256, d->signature, d->key_id))
+        if (!trusted(p))
             continue;
         if (kept != i)
-            t->devices[kept] = *d;
+            t->devices[kept] = t->devices[i];
         kept++;
     }
     p->counts->entries_kept += kept;
@@ -228,13 +324,19 @@ int trust_withhold_unsigned(struct catalog *c, const struct sign_keyring *ring,
                             struct trust_counts *out)
 {
     static const struct digest_set none;
-    struct pass p = {ring, cache ? &cache->last : &none, {0}, report, ctx, out, 0};
+    struct pass p = {ring, NULL, 0, {0}, report, ctx, out, 0};
+    size_t n, todo;
 
     memset(out, 0, sizeof(*out));
+    n = list_images(c, ring, cache ? &cache->last : &none, &p.v, &todo);
+    if (n == (size_t)-1)
+        return -1;
+    verify_all(ring, p.v, n, todo);
     for (size_t i = 0; i < c->n_models; i++)
         filter_model(&p, &c->models[i]);
     for (size_t i = 0; i < c->n_targets; i++)
         filter_target(&p, c->targets[i]);
+    free(p.v);
     if (p.oom) {
         set_free(&p.next);
         return -1;

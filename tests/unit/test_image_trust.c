@@ -192,6 +192,43 @@ static void a_reload_verifies_only_new_signatures_and_honours_a_removed_key(void
     trust_cache_free(tc);
 }
 
+static void many_images_are_verified_in_parallel_with_the_same_outcome(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 300 };
+    struct target_device *dev = calloc(N, sizeof(*dev));
+    struct target *tgt = calloc(N, sizeof(*tgt)), **tp = calloc(N, sizeof(*tp));
+    char(*sig)[100] = calloc(N, 100), names[N][32];
+    struct catalog c = {.targets = tp, .n_targets = N};
+    struct trust_counts n;
+
+    for (int i = 0; i < N; i++) {
+        sign_hex(f->key, i % 3 == 0 ? SHA1 : SHA3, sig[i]);
+        dev[i] = (struct target_device){.model = "EVSE", .version = "1.0.0", .signature = sig[i]};
+        memcpy(dev[i].sha256, i % 3 == 0 ? SHA1 : SHA3, 65);
+        dev[i].key_id = sign_key_id_hex(f->key);
+        snprintf(names[i], sizeof(names[i]), "t%d", i);
+        tgt[i] = (struct target){
+            .mac = (uint64_t)i + 1, .file = names[i], .devices = &dev[i], .n_devices = 1};
+        tp[i] = &tgt[i];
+    }
+    memcpy(dev[7].sha256, SHA2, 65);   /* a signature of another image */
+    dev[200].signature = f->other_sig; /* by a key that is not trusted */
+    f->log.n = 0;
+    assert_int_equal(trust_withhold_unsigned(&c, &f->ring, NULL, note, &f->log, &n), 0);
+    assert_int_equal(n.entries_kept, N - 2);
+    assert_int_equal(n.verified, N - 2);
+    assert_int_equal(f->log.n, 2);
+    assert_string_equal(f->log.what[0], "t7 1.0.0");
+    assert_string_equal(f->log.what[1], "t200 1.0.0");
+    assert_int_equal(tgt[7].n_devices, 0);
+    assert_int_equal(tgt[8].n_devices, 1);
+    free(dev);
+    free(tgt);
+    free(tp);
+    free(sig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +238,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_reload_verifies_only_new_signatures_and_honours_a_removed_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_images_are_verified_in_parallel_with_the_same_outcome,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
