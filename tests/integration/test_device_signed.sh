@@ -58,6 +58,18 @@ U=/api/v1/devices
 DB=$R/.fwhub/fwhub.db
 statuses() { sqlite3 "$DB" "SELECT mac || ' ' || status FROM status_reports ORDER BY rowid" | tr '\n' ';'; }
 
+# wrong keys and options: a clear error, no server ---------------------------------------------
+run "$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --answer-ttl 5
+expect_rc "--answer-ttl below a minute: usage error" 2
+expect_in "... naming the range" "$ERR" "--answer-ttl: expected a whole number from 60 to 2592000"
+run "$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --signing-key "$K/public.pem"
+expect_rc "a public key as --signing-key: no start" 1
+expect_in "... naming the option, the file and what was expected" "$ERR" \
+    "start_failed $R --signing-key: $K/public.pem: expected an unencrypted PEM private key"
+run "$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --trusted-key "$TMP/nope.pem"
+expect_rc "a missing --trusted-key: no start" 1
+expect_in "... naming it" "$ERR" "--trusted-key: cannot read $TMP/nope.pem"
+
 serve_start "$R" --signing-key "$K/private.pem" --trusted-key "$O/public.pem" ||
     { fail "server starts"; done_testing; exit 1; }
 
