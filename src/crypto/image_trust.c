@@ -156,7 +156,8 @@ static void triple(const char *sha256, const char *signature, const char *key_id
  * entries of each target. */
 struct check {
     const char *subject, *version, *sha256, *signature, *key_id;
-    unsigned char state; /* UNKNOWN until decided */
+    unsigned char state;          /* UNKNOWN until decided */
+    unsigned char id[SHA256_LEN]; /* its name in the cache (triple), when it has a key */
 };
 
 enum { UNKNOWN, CACHED, VERIFIED, REFUSED };
@@ -230,24 +231,28 @@ static size_t list_images(const struct catalog *c, const struct sign_keyring *ri
         for (size_t r = 0; r < c->models[i].n_releases; r++) {
             const struct release *rel = &c->models[i].releases[r];
 
-            v[k++] = (struct check){c->models[i].name, rel->version, rel->sha256,
-                                    rel->signature,    rel->key_id,  UNKNOWN};
+            v[k++] = (struct check){.subject = c->models[i].name,
+                                    .version = rel->version,
+                                    .sha256 = rel->sha256,
+                                    .signature = rel->signature,
+                                    .key_id = rel->key_id};
         }
     for (size_t i = 0; i < c->n_targets; i++)
         for (size_t d = 0; d < c->targets[i]->n_devices; d++) {
             const struct target_device *e = &c->targets[i]->devices[d];
 
-            v[k++] = (struct check){c->targets[i]->file, e->version, e->sha256,
-                                    e->signature,        e->key_id,  UNKNOWN};
+            v[k++] = (struct check){.subject = c->targets[i]->file,
+                                    .version = e->version,
+                                    .sha256 = e->sha256,
+                                    .signature = e->signature,
+                                    .key_id = e->key_id};
         }
     *todo = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char id[SHA256_LEN];
-
         if (v[i].signature && v[i].key_id && sha256_is_hex(v[i].sha256) &&
             sign_keyring_find(ring, v[i].key_id)) {
-            triple(v[i].sha256, v[i].signature, v[i].key_id, id);
-            if (set_has(last, id))
+            triple(v[i].sha256, v[i].signature, v[i].key_id, v[i].id);
+            if (set_has(last, v[i].id))
                 v[i].state = CACHED;
         }
         *todo += v[i].state == UNKNOWN;
@@ -272,7 +277,6 @@ struct pass {
 static bool trusted(struct pass *p)
 {
     struct check *c = &p->v[p->at++];
-    unsigned char id[SHA256_LEN];
     struct fw_err why;
 
     if (c->state == REFUSED) {
@@ -281,9 +285,8 @@ static bool trusted(struct pass *p)
             p->report(p->ctx, c->subject, c->version, why.msg);
         return false;
     }
-    p->counts->verified += c->state == VERIFIED;
-    triple(c->sha256, c->signature, c->key_id, id);
-    p->oom |= set_add(&p->next, id) < 0;
+    p->counts->verified += c->state == VERIFIED; /* trusted: it had a key, so c->id is set */
+    p->oom |= set_add(&p->next, c->id) < 0;
     return true;
 }
 
