@@ -464,11 +464,11 @@ static int run(struct serve_options *o)
         pthread_join(loops[i].tid, NULL);
     events_close(); /* the requests are done: writes the seen devices, then closes */
     snapshot_shutdown();
-    signed_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
 out:
     events_close(); /* when start failed after the store was opened */
+    signed_shutdown(); /* after the snapshots, which use its key */
     free(loops);
     return rc;
 }
