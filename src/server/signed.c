@@ -96,8 +96,13 @@ static int load_ring(struct sign_keyring *all, struct sign_keyring *repo_keys, s
             return -1;
     }
     snprintf(dir, sizeof(dir), "%s/%s", st.repo, KEYS_DIR);
-    if (sign_keyring_load_dir(repo_keys, dir, err) < 0)
-        return -1;
+    if (sign_keyring_load_dir(repo_keys, dir, err) < 0) {
+        if (st.require_signed)
+            return -1; /* which images to offer cannot be decided */
+        /* only the key list would miss them: a server that does not check images serves */
+        srvlog(SRVLOG_WARN, "keys_unreadable", dir, "not listed in /api/v1/keys: %s", err->msg);
+        sign_keyring_free(repo_keys);
+    }
     for (size_t i = 0; i < repo_keys->n; i++) {
         char *pem = NULL;
         size_t len;

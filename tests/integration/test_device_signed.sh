@@ -269,4 +269,13 @@ expect_in "... all of them" "$BODY" 'fwhub_images_withheld{kind="release"} 3'
 expect_in "... the targeted one too" "$BODY" 'fwhub_images_withheld{kind="targeted"} 1'
 serve_stop
 
+echo "not a key" >"$R/keys/broken.pem"
+serve_start "$R" || { fail "a broken REPO/keys file does not stop a server that checks no images"; done_testing; exit 1; }
+expect_in "a broken REPO/keys file: a server without --require-signed serves, and warns" \
+    "$(cat "$SERVE_LOG")" "keys_unreadable $R/keys not listed in /api/v1/keys: "
+serve_stop
+run "$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --require-signed
+expect_rc "... with --require-signed it does not start" 1
+expect_in "... naming the file" "$ERR" "broken.pem"
+
 done_testing
