@@ -32,6 +32,8 @@ static struct {
     char *pems[1 + OPTIONS_TRUSTED_MAX]; /* public PEMs: the signing key's, then --trusted-key */
     size_t pem_lens[1 + OPTIONS_TRUSTED_MAX];
     size_t n_pems;
+    char trusted_ids[OPTIONS_TRUSTED_MAX][SIGN_KEY_ID_HEX]; /* of --trusted-key */
+    size_t n_trusted;
     bool require_signed;
     struct trust_cache *cache; /* used by the loader thread only */
 } st;
@@ -58,6 +60,8 @@ int signed_init(const struct serve_options *o, const char *repo, struct fw_err *
 
         if (rc == 0)
             rc = keep_pem(k, err);
+        if (rc == 0)
+            memcpy(st.trusted_ids[st.n_trusted++], sign_key_id_hex(k), SIGN_KEY_ID_HEX);
         sign_key_free(k);
         if (rc < 0)
             return fw_context(err, "--trusted-key");
@@ -77,6 +81,7 @@ void signed_shutdown(void)
     for (size_t i = 0; i < st.n_pems; i++)
         free(st.pems[i]);
     st.n_pems = 0;
+    st.n_trusted = 0;
     trust_cache_free(st.cache);
     st.cache = NULL;
 }
@@ -118,18 +123,27 @@ static int load_ring(struct sign_keyring *all, struct sign_keyring *repo_keys, s
     return 0;
 }
 
-static json_t *key_json(const struct sign_key *k, const struct sign_keyring *repo_keys, size_t i)
+static bool is_trusted_key(const char *id)
+{
+    for (size_t i = 0; i < st.n_trusted; i++)
+        if (strcmp(st.trusted_ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+static json_t *key_json(const struct sign_key *k, const struct sign_keyring *repo_keys)
 {
     json_t *use = json_array(), *o;
+    const char *id = sign_key_id_hex(k);
     char *pem = NULL;
     size_t len;
     struct fw_err err;
 
-    if (st.key && i == 0)
+    if (st.key && strcmp(sign_key_id_hex(st.key), id) == 0)
         json_array_append_new(use, json_string("answers"));
-    if (i < st.n_pems && !(st.key && i == 0))
+    if (is_trusted_key(id))
         json_array_append_new(use, json_string("trusted"));
-    if (sign_keyring_find(repo_keys, sign_key_id_hex(k)))
+    if (sign_keyring_find(repo_keys, id))
         json_array_append_new(use, json_string("images"));
     if (sign_key_pem(k, false, &pem, &len, &err) < 0) {
         json_decref(use);
@@ -148,7 +162,7 @@ static int keys_body(const struct sign_keyring *all, const struct sign_keyring *
     json_t *keys = json_array(), *root;
 
     for (size_t i = 0; keys && i < all->n; i++)
-        if (json_array_append_new(keys, key_json(all->keys[i], repo_keys, i)) < 0)
+        if (json_array_append_new(keys, key_json(all->keys[i], repo_keys)) < 0)
             break;
     root = json_pack("{s:b, s:o, s:b, s:o}", "answers_signed", st.key != NULL, "answer_ttl",
                      st.key ? json_integer(st.ttl) : json_null(), "require_signed",

@@ -166,7 +166,13 @@ D=$(sqlite3 "$DB" "SELECT detail FROM status_reports WHERE status = 'InvalidSign
 expect_eq "... each with its reason" "$D" "the signed answer is for MAC $A, not $B"
 
 # a key rotation: the server signs with the new key -----------------------------------------------
-serve_start "$R" --signing-key "$O/private.pem" || { fail "server starts with the new key"; done_testing; exit 1; }
+serve_start "$R" --signing-key "$O/private.pem" --trusted-key "$K/public.pem" \
+    --trusted-key "$O/public.pem" || { fail "server starts with the new key"; done_testing; exit 1; }
+get "$BASE/api/v1/keys"
+K2=$(printf '%s' "$BODY" | python3 -c 'import json, sys
+print(" ".join(k["key_id"][:8] + "=" + ",".join(k["use"]) for k in json.load(sys.stdin)["keys"]))')
+expect_eq "/api/v1/keys after the rotation: the new key signs, the old one is still trusted" "$K2" \
+    "$(echo "$OID" | cut -c1-8)=answers,trusted $(echo "$KID" | cut -c1-8)=trusted,images"
 device "$BASE" $B 10.2.0 s6
 expect_rc "a device pinning only the old key refuses the new key's answers" 1
 expect_in "... as InvalidSignature" "$OUT" "check: InvalidSignature: the answer is signed by key $(echo "$OID" | cut -c1-16)"
