@@ -6,11 +6,12 @@
   netfault.py stall PORT N   the same, but the connection stays open and silent instead
   netfault.py overlong N M   a fake server: its update answer announces an image of N bytes
                              (unsigned), and the image URL sends M bytes
-  netfault.py replay PORT FILE
+  netfault.py replay PORT FILE [KEY=VALUE...]
                              an HTTP relay to 127.0.0.1:PORT that answers every update request
                              with the answer in FILE (captured earlier, perhaps for another
                              device), its unsigned "mac" rewritten to the asking device's, as
-                             a hostile phone or proxy would; everything else is relayed
+                             a hostile phone or proxy would, and each KEY set to the string
+                             VALUE; everything else is relayed
 
 Prints "port P" once it listens on 127.0.0.1:P; runs until it is killed.
 """
@@ -132,7 +133,7 @@ def overlong(announced, sent):
     srv.serve_forever()
 
 
-def replay(port, path):
+def replay(port, path, changes):
     import http.client
 
     with open(path, "rb") as f:
@@ -171,6 +172,9 @@ def replay(port, path):
             if len(parts) == 6 and parts[5] == "update":
                 answer = dict(captured)
                 answer["mac"] = parts[4].upper().replace("-", ":")
+                for change in changes:
+                    key, value = change.split("=", 1)
+                    answer[key] = value
                 self.reply(200, [("Content-Type", "application/json")],
                            json.dumps(answer).encode())
             else:
@@ -191,7 +195,7 @@ def main():
     elif mode == "overlong":
         overlong(int(sys.argv[2]), int(sys.argv[3]))
     elif mode == "replay":
-        replay(int(sys.argv[2]), sys.argv[3])
+        replay(int(sys.argv[2]), sys.argv[3], sys.argv[4:])
     else:
         sys.exit(__doc__)
 

@@ -32,11 +32,11 @@ device() {
         --state "$TMP/$state" --timeout 5 "$@"
 }
 
-# replay PORT FILE: netfault.py in front of the server on PORT, answering update requests
-# with FILE; its address in NET.
+# replay PORT FILE [KEY=VALUE...]: netfault.py in front of the server on PORT, answering
+# update requests with FILE (and KEY set to VALUE); its address in NET.
 replay() {
     : >"$TMP/net.out"
-    python3 "$(dirname "$0")/netfault.py" replay "$1" "$2" >"$TMP/net.out" 2>"$TMP/net.err" &
+    python3 "$(dirname "$0")/netfault.py" replay "$@" >"$TMP/net.out" 2>"$TMP/net.err" &
     NET_PID=$!
     port=
     i=0
@@ -150,6 +150,14 @@ expect_in "... as a downgrade" "$OUT" \
 expect_in "... and reported" "$OUT" "report: InstallationFailed"
 replay_stop
 
+replay "$PORT" "$TMP/general.json" version=10.9.0
+device "$NET" $B 10.2.0 s11
+expect_rc "a signed answer whose unsigned version was changed is refused" 1
+expect_in "... as InvalidSignature" "$OUT" \
+    "check: InvalidSignature: the answer's version differs from its signed part"
+expect_in "... and reported" "$OUT" "report: InvalidSignature"
+replay_stop
+
 device "$BASE" $B 10.2.0 s5 --key "$O/public.pem"
 expect_rc "an answer signed by a key the device does not pin is refused" 1
 expect_in "... naming the key" "$OUT" \
@@ -161,7 +169,7 @@ expect_in "/metrics: signed answers prepared" "$BODY" "fwhub_signed_answers 2"
 expect_in "/metrics: their expiry" "$BODY" "fwhub_signed_answers_expire_time $exp"
 serve_stop
 expect_eq "the refusals reached the server as status reports" "$(statuses | sed 's/[^;]*Installed;//g; s/[^;]*\(Downloading\|Downloaded\|SignatureVerified\|Installing\);//g')" \
-    "$B InvalidSignature;$B InstallationFailed;$B InvalidSignature;"
+    "$B InvalidSignature;$B InstallationFailed;$B InvalidSignature;$B InvalidSignature;"
 D=$(sqlite3 "$DB" "SELECT detail FROM status_reports WHERE status = 'InvalidSignature' ORDER BY rowid LIMIT 1")
 expect_eq "... each with its reason" "$D" "the signed answer is for MAC $A, not $B"
 
