@@ -216,6 +216,24 @@ const char *answer_table_member(struct answer_table *t, const struct update *u, 
     return m->text;
 }
 
+size_t answer_table_prepare_general(struct answer_table *t)
+{
+    struct fw_err err;
+    size_t n = 0, len;
+
+    for (size_t i = 0; i < t->cat->n_models; i++) {
+        const struct model *m = &t->cat->models[i];
+        struct update u = {.kind = UPDATE_GENERAL};
+
+        if (!m->n_releases)
+            continue;
+        u.release = &m->releases[m->n_releases - 1];
+        u.version = u.release->version;
+        n += answer_table_member(t, &u, &len, &err) != NULL;
+    }
+    return n;
+}
+
 void answer_table_free(struct answer_table *t)
 {
     if (!t)

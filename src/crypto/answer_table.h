@@ -39,6 +39,12 @@ int64_t answer_period(int64_t now, int64_t ttl);
 struct answer_table *answer_table_new(const struct catalog *c, const struct sign_key *key,
                                       int64_t ttl, int64_t now);
 
+/* Signs now the general answer of every model (its newest release, the only one
+ * decide_update offers), so that no general request waits for a signature: a few models,
+ * a few signatures. Returns how many were signed; releases that cannot be signed (no
+ * sha256 or size) are skipped. */
+size_t answer_table_prepare_general(struct answer_table *t);
+
 /* The table's period, and the Unix time from which it must be replaced. */
 int64_t answer_table_period(const struct answer_table *t);
 int64_t answer_table_renew_at(const struct answer_table *t);

@@ -230,6 +230,8 @@ int signed_answers_build(struct catalog *c, int64_t now, struct signed_answers *
         fw_fail(err, "out of memory for the table of signed answers");
         goto out;
     }
+    if (a->table)
+        (void)answer_table_prepare_general(a->table);
     *out = a;
     a = NULL;
     rc = 0;
@@ -257,8 +259,8 @@ struct signed_answers *signed_answers_renew(const struct signed_answers *old,
     a->keys_json = malloc(old->keys_len + 1);
     if (a->keys_json)
         memcpy(a->keys_json, old->keys_json, old->keys_len + 1);
-    if (old->table)
-        a->table = answer_table_new(c, st.key, st.ttl, now);
+    if (old->table && (a->table = answer_table_new(c, st.key, st.ttl, now)))
+        (void)answer_table_prepare_general(a->table);
     if (!a->keys_json || (old->table && !a->table)) {
         signed_answers_free(a);
         return NULL;

@@ -18,7 +18,8 @@
  * src/crypto/answer.h and docs/signing.md), expiring --answer-ttl seconds after the
  * start of the half-period it was signed in. The signatures live in a table per
  * snapshot and half-period (src/crypto/answer_table.h), filled on each answer's first use;
- * a request whose snapshot's table is due for renewal publishes a copy of the snapshot
+ * general answers are signed when the table is made. A request whose snapshot's table is
+ * due for renewal publishes a copy of the snapshot
  * with a fresh table (snapshot_renew_answers), so no answer is signed per request. */
 
 /* What a snapshot carries: its table of signed answers (when signing), the body of

@@ -253,6 +253,20 @@ static void threads_filling_one_table_share_one_signature_per_answer(void **stat
     answer_table_free(t);
 }
 
+static void general_answers_can_be_prepared_before_any_request(void **state)
+{
+    struct fixture *f = *state;
+    struct answer_table *t = answer_table_new(&f->cat, f->key, DAY, NOW);
+    struct answer_checked c;
+
+    assert_int_equal(answer_table_prepare_general(t), 1); /* one model: its newest release */
+    assert_int_equal(answer_table_count(t), 1);
+    member(f, t, general(f), &c);
+    assert_int_equal(answer_table_count(t), 1); /* it was already there */
+    assert_string_equal(c.version, "10.3.0");
+    answer_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +280,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(threads_filling_one_table_share_one_signature_per_answer,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(general_answers_can_be_prepared_before_any_request, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
