@@ -146,7 +146,8 @@ run: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog $(BUILD)/bench/store
+	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog $(BUILD)/bench/store \
+		$(BUILD)/bench/signed $(BUILD)/bench/verify
 	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
 
 # sign/verify costs and the device library's image check: build/bench/verify [FILE...]

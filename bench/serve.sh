@@ -33,19 +33,34 @@ printf 'mac,serial,model,customer\nAB:CD:EF:12:34:56,S-1,EVSE,Bench\n' >"$dir/in
     --model EVSE --firmware "$dir/in/EVSE_10_3_1_custom.bin" --days 365 --changelog "relay fix" \
     --fix "relay timing" --fix "sensor calibration" >/dev/null
 
-"$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --threads "$CORES" 2>"$dir/fwhub.log" &
-FW_PID=$!
-i=0
-port=
-while [ -z "$port" ] && [ $i -lt 100 ]; do
-    sleep 0.05
-    port=$(sed -n 's/.* info listening 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$dir/fwhub.log" | head -n 1)
-    i=$((i + 1))
-done
-[ -n "$port" ] || { cat "$dir/fwhub.log" >&2; exit 1; }
-FW=http://127.0.0.1:$port
-TARGETED="$FW/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSE&version=10.0.0"
-GENERAL="$FW/api/v1/devices/11:22:33:44:55:66/update?model=EVSE&version=10.0.0"
+# images signed in both runs: the signed run differs only by the answers' signatures
+"$FWHUB" keygen --out "$dir/keys" --repo "$R" >/dev/null
+"$FWHUB" --repo "$R" sign --key "$dir/keys/private.pem" >/dev/null
+
+# fwhub_start [OPTION...]: fwhub serve on a free port; sets FW, TARGETED, GENERAL
+fwhub_start() {
+    "$FWHUB" serve --repo "$R" --listen 127.0.0.1:0 --threads "$CORES" "$@" 2>"$dir/fwhub.log" &
+    FW_PID=$!
+    i=0
+    port=
+    while [ -z "$port" ] && [ $i -lt 100 ]; do
+        sleep 0.05
+        port=$(sed -n 's/.* info listening 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$dir/fwhub.log" | head -n 1)
+        i=$((i + 1))
+    done
+    [ -n "$port" ] || { cat "$dir/fwhub.log" >&2; exit 1; }
+    FW=http://127.0.0.1:$port
+    TARGETED="$FW/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSE&version=10.0.0"
+    GENERAL="$FW/api/v1/devices/11:22:33:44:55:66/update?model=EVSE&version=10.0.0"
+}
+
+fwhub_stop() {
+    kill "$FW_PID"
+    wait "$FW_PID" || true
+    FW_PID=
+}
+
+fwhub_start
 
 # nginx serves a static JSON file of the same size as the targeted answer, and the same image
 curl -s "$TARGETED" >"$R/answer.json"
@@ -76,24 +91,36 @@ for u in "$NG/answer.json" "$NG/firmware/EVSE/EVSE_10_2_0.bin" "$FW/firmware/EVS
     [ "$code" = 200 ] || { echo "bench/serve.sh: $u answers $code, not 200" >&2; exit 1; }
 done
 
-# bench NAME URL: one wrk run; prints a row and keeps requests/s and bytes/s in $RPS, $BPS
+# cpu_ticks PID: user + system CPU of a process, in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# bench NAME URL [PID]: one wrk run; prints a row and keeps requests/s and bytes/s in $RPS, $BPS;
+# with PID also the server's CPU time per request in $CPU (us): steadier than req/s when the
+# machine is shared
 bench() {
+    c0=$([ -n "${3:-}" ] && cpu_ticks "$3" || echo 0)
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" >"$dir/wrk.out" 2>&1
+    c1=$([ -n "${3:-}" ] && cpu_ticks "$3" || echo 0)
+    nreq=$(awk '/requests in/{print $1}' "$dir/wrk.out")
+    CPU=$(awk -v c=$((c1 - c0)) -v n="$nreq" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", c * 1e6 / hz / n }')
     RPS=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$dir/wrk.out")
     tr=$(sed -n 's/^Transfer\/sec: *\([0-9.]*[KMG]*B\).*/\1/p' "$dir/wrk.out")
     BPS=$(printf '%s' "$tr" | awk '{v=$0+0; if ($0 ~ /GB/) v*=1024^3; else if ($0 ~ /MB/) v*=1024^2; else if ($0 ~ /KB/) v*=1024; print v}')
     p50=$(awk '/Latency Distribution/{f=1} f && $1=="50%"{print $2; exit}' "$dir/wrk.out")
     p99=$(awk '/Latency Distribution/{f=1} f && $1=="99%"{print $2; exit}' "$dir/wrk.out")
-    printf '%-34s %12s req/s %10s/s   p50 %-9s p99 %-9s\n' "$1" "$RPS" "$tr" "$p50" "$p99"
+    printf '%-34s %12s req/s %10s/s   p50 %-9s p99 %-9s' "$1" "$RPS" "$tr" "$p50" "$p99"
+    if [ -n "${3:-}" ]; then printf ' %6s us CPU/req\n' "$CPU"; else echo; fi
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "== fwhub serve vs nginx: $CORES server threads, wrk -t2 -c$CONNS -d${SECS}s, $(nproc) cores =="
 echo "update answer: $size bytes of JSON; image: 1200000 bytes"
-bench "fwhub update (targeted MAC)" "$TARGETED"
+bench "fwhub update (targeted MAC)" "$TARGETED" "$FW_PID"
 t_rps=$RPS
-bench "fwhub update (general MAC)" "$GENERAL"
+t_cpu=$CPU
+bench "fwhub update (general MAC)" "$GENERAL" "$FW_PID"
 g_rps=$RPS
+g_cpu=$CPU
 bench "nginx static JSON ($size B)" "$NG/answer.json"
 n_rps=$RPS
 bench "fwhub image 1.2 MB" "$FW/firmware/EVSE/EVSE_10_2_0.bin"
@@ -104,3 +131,21 @@ echo "ratio targeted/general answers: $(ratio "$t_rps" "$g_rps")x (each targeted
     "its audit record's commit, synchronous=FULL; general answers are batched)"
 echo "ratio fwhub/nginx: targeted answers $(ratio "$t_rps" "$n_rps")x, general answers" \
     "$(ratio "$g_rps" "$n_rps")x (aim >= 1.2); downloads $(ratio "$f_bps" "$n_bps")x (aim >= 0.9)"
+
+# the same answers signed (--signing-key): prepared once per snapshot and half-period
+fwhub_stop
+fwhub_start --signing-key "$dir/keys/private.pem"
+curl -s "$TARGETED" | grep -q '"answer_signature"' || { echo "bench/serve.sh: no signed answer" >&2; exit 1; }
+ssize=$(curl -s "$TARGETED" | wc -c | tr -d ' ')
+echo "signed answers (--signing-key): $ssize bytes for the targeted one"
+bench "fwhub update (targeted MAC), signed" "$TARGETED" "$FW_PID"
+ts_rps=$RPS
+ts_cpu=$CPU
+bench "fwhub update (general MAC), signed" "$GENERAL" "$FW_PID"
+gs_rps=$RPS
+gs_cpu=$CPU
+echo "ratio signed/unsigned: targeted answers $(ratio "$ts_rps" "$t_rps")x, general answers" \
+    "$(ratio "$gs_rps" "$g_rps")x (aim: near 1); signed/nginx: targeted $(ratio "$ts_rps" "$n_rps")x," \
+    "general $(ratio "$gs_rps" "$n_rps")x"
+echo "server CPU per answer signed/unsigned: targeted $(ratio "$ts_cpu" "$t_cpu")x," \
+    "general $(ratio "$gs_cpu" "$g_cpu")x"

@@ -106,7 +106,7 @@ static int bench_file(const char *path, struct sign_key *k, const struct fwdev_c
     struct stat st;
     struct fwdev *d = calloc(1, sizeof(*d));
     int fd = open(path, O_RDONLY), rc;
-    double t0, t1, t2;
+    double t0, t1, t2, dl = 0, vf = 0;
 
     if (fd < 0 || fstat(fd, &st) != 0 || !d)
         return fprintf(stderr, "cannot read %s\n", path), 1;
@@ -128,13 +128,20 @@ static int bench_file(const char *path, struct sign_key *k, const struct fwdev_c
         return fprintf(stderr, "setup failed\n"), 1;
     o.size = m.len;
     snprintf(o.url, sizeof(o.url), "http://x/img");
-    t0 = now_us();
-    rc = fwdev_download(d, &o, &sink, &p, &e);
-    t1 = now_us();
-    rc |= fwdev_verify_image(d, &o, p.digest, &e);
-    t2 = now_us();
-    printf("%-28s %9zu bytes   download+sha256 %8.2f ms (%6.0f MB/s)   signature %.3f ms\n", path,
-           m.len, (t1 - t0) / 1e3, (double)m.len / (t1 - t0), (t2 - t1) / 1e3);
+    rc = FWDEV_OK;
+    for (int round = 0; round < 3; round++) { /* the best of 3, as bench/run.sh's openssl */
+        p = (struct fwdev_progress){0};
+        t0 = now_us();
+        rc |= fwdev_download(d, &o, &sink, &p, &e);
+        t1 = now_us();
+        rc |= fwdev_verify_image(d, &o, p.digest, &e);
+        t2 = now_us();
+        dl = round == 0 || t1 - t0 < dl ? t1 - t0 : dl;
+        vf = round == 0 || t2 - t1 < vf ? t2 - t1 : vf;
+    }
+    printf("fwdev download+verify %-17s %9zu bytes   %8.2f ms (%6.0f MB/s) + signature %.3f ms\n",
+           strrchr(path, '/') ? strrchr(path, '/') + 1 : path, m.len, dl / 1e3, (double)m.len / dl,
+           vf / 1e3);
     munmap((void *)(uintptr_t)m.p, m.len);
     close(fd);
     free(d);

@@ -61,7 +61,8 @@ enum fwdev_result {
     FWDEV_ERR_HTTP,             /* an unexpected HTTP status */
     FWDEV_ERR_ANSWER,           /* the answer is not what the API promises */
     FWDEV_ERR_UNSIGNED,         /* the answer has no signature and one is required */
-    FWDEV_ERR_ANSWER_SIGNATURE, /* the answer's signature is bad or by a key not pinned */
+    FWDEV_ERR_ANSWER_SIGNATURE, /* the answer's signature is bad or by a key not pinned, or
+                                   its unsigned fields contradict its signed part */
     FWDEV_ERR_WRONG_DEVICE,     /* the answer is for another MAC or model */
     FWDEV_ERR_EXPIRED,          /* the signed answer has expired: a replay */
     FWDEV_ERR_DOWNGRADE,        /* not above the running version, and not a signed rollback */

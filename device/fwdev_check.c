@@ -209,9 +209,10 @@ static int agree(const struct answer *a, const struct claim *c, struct fwdev_err
     for (size_t i = 0; !field && has(&a->h, A_SHA256) && i < 64; i++)
         if ((a->sha256[i] | 0x20) != (c->sha256[i] | 0x20))
             field = "sha256";
+    /* a signature failure: someone changed what the signature vouches for */
     if (field)
-        return fwdev_fail(err, FWDEV_ERR_ANSWER, "the answer's %s differs from its signed part",
-                          field);
+        return fwdev_fail(err, FWDEV_ERR_ANSWER_SIGNATURE,
+                          "the answer's %s differs from its signed part", field);
     return FWDEV_OK;
 }
 

@@ -55,6 +55,14 @@ static const char usage[] =
     "  --max-upload SIZE       largest firmware image an admin may upload, in bytes or with\n"
     "                          K, M or G (default 32M; 1K to 1G). Bodies up to SIZE are\n"
     "                          buffered in memory: see docs/robustness.md\n"
+    "  --signing-key FILE      sign every update answer with this private key (PEM, from\n"
+    "                          fwhub keygen); GET /api/v1/keys lists the public keys\n"
+    "  --answer-ttl SECONDS    signed answers expire after at most this long, and are\n"
+    "                          signed again after half of it (default 86400)\n"
+    "  --trusted-key PUB       one more public key to list in /api/v1/keys and to trust\n"
+    "                          for images (a key rotation), repeatable\n"
+    "  --require-signed        offer only images with a valid signature by a trusted key\n"
+    "                          (REPO/keys/, --trusted-key, the signing key)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -79,6 +87,10 @@ enum {
     OPT_PORTAL_RATE,
     OPT_ADMIN_TOKENS,
     OPT_MAX_UPLOAD,
+    OPT_SIGNING_KEY,
+    OPT_ANSWER_TTL,
+    OPT_TRUSTED_KEY,
+    OPT_REQUIRE_SIGNED,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +114,10 @@ static const struct option longopts[] = {
     {"portal-rate", required_argument, NULL, OPT_PORTAL_RATE},
     {"admin-token-file", required_argument, NULL, OPT_ADMIN_TOKENS},
     {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
+    {"signing-key", required_argument, NULL, OPT_SIGNING_KEY},
+    {"answer-ttl", required_argument, NULL, OPT_ANSWER_TTL},
+    {"trusted-key", required_argument, NULL, OPT_TRUSTED_KEY},
+    {"require-signed", no_argument, NULL, OPT_REQUIRE_SIGNED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -172,6 +188,28 @@ static int check_url(struct serve_options *o, const char *url)
     return OPTIONS_RUN;
 }
 
+static int signing_option(struct serve_options *o, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_SIGNING_KEY:
+        o->signing_key = arg;
+        return arg[0] ? OPTIONS_RUN : bad("--signing-key: expected a private key file");
+    case OPT_ANSWER_TTL:
+        return number("--answer-ttl", arg, 60, 30 * 86400, &o->answer_ttl);
+    case OPT_TRUSTED_KEY:
+        if (o->n_trusted == OPTIONS_TRUSTED_MAX)
+            return bad("--trusted-key: at most %d keys", OPTIONS_TRUSTED_MAX);
+        if (!arg[0])
+            return bad("--trusted-key: expected a public key file");
+        o->trusted_keys[o->n_trusted++] = arg;
+        return OPTIONS_RUN;
+    case OPT_REQUIRE_SIGNED:
+        o->require_signed = true;
+        return OPTIONS_RUN;
+    }
+    return OPTIONS_USAGE;
+}
+
 static int one(struct serve_options *o, int c, const char *arg)
 {
     switch (c) {
@@ -227,6 +265,11 @@ static int one(struct serve_options *o, int c, const char *arg)
     case OPT_WEBHOOKS:
         o->webhooks = arg;
         return arg[0] ? OPTIONS_RUN : bad("--webhooks: expected a JSON file of hooks");
+    case OPT_SIGNING_KEY:
+    case OPT_ANSWER_TTL:
+    case OPT_TRUSTED_KEY:
+    case OPT_REQUIRE_SIGNED:
+        return signing_option(o, c, arg);
     }
     return OPTIONS_USAGE;
 }
@@ -244,6 +287,7 @@ int options_parse(int argc, char **argv, struct serve_options *o)
     o->send_timeout = 60;
     o->portal_rate = 10;
     o->max_upload = 32L * 1024 * 1024;
+    o->answer_ttl = 86400;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPTIONS_LISTEN_MAX 16
+#define OPTIONS_LISTEN_MAX  16
+#define OPTIONS_TRUSTED_MAX 16
 
 struct serve_options {
     const char *repo;
@@ -30,6 +31,12 @@ struct serve_options {
     long max_upload;              /* --max-upload: bytes of an admin upload at most */
     const char *webhooks;         /* --webhooks: the webhook config file, or NULL for none */
     long portal_rate;             /* portal lookups a minute per client address; 0: no limit */
+    /* signing (signed.h) */
+    const char *signing_key; /* --signing-key: private key PEM, or NULL: answers unsigned */
+    long answer_ttl;         /* --answer-ttl: seconds a signed answer stays valid */
+    const char *trusted_keys[OPTIONS_TRUSTED_MAX]; /* --trusted-key */
+    size_t n_trusted;
+    bool require_signed; /* --require-signed */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "portal.h"
 #include "server.h"
+#include "signed.h"
 #include "srvlog.h"
 #include "token.h"
 
@@ -403,6 +404,7 @@ static int update_answer(h2o_req_t *req, uint64_t mac)
     decide_update(s->cat, mac, a.model, &a.v, now, &u);
     b = server_scratch();
     render_update(b, req, s->cat, &a, &u, now);
+    signed_put(b, s, &u, now);
     if (b->overflow)
         return send_error(req, 500, "Internal Server Error", NULL, "answer too large");
     return record_and_answer(req, &a, &u, b);
@@ -547,6 +549,7 @@ static int metrics_page(h2o_req_t *req)
     metrics_render(b, server_snapshot(), isotime_now());
     events_render_metrics(b);
     portal_render_metrics(b);
+    signed_render_metrics(b, server_snapshot());
     return server_send(req, 200, "OK", "text/plain; version=0.0.4", b->p ? b->p : "", b->len);
 }
 
@@ -568,10 +571,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (portal_path(p, n))
         return portal_handle(req, p, n);
     if (!path_is(p, n, "/healthz") && !path_is(p, n, "/manifest.json") &&
-        !path_is(p, n, "/metrics"))
+        !path_is(p, n, "/metrics") && !path_is(p, n, "/api/v1/keys"))
         return send_error(req, 404, "Not Found", NULL, "no such endpoint");
     if (!get)
         return method_not_allowed(req, "GET, HEAD");
+    if (path_is(p, n, "/api/v1/keys"))
+        return signed_keys_page(req, server_snapshot());
     if (path_is(p, n, "/healthz"))
         return server_send(req, 200, "OK", "text/plain", "ok\n", 3);
     if (path_is(p, n, "/manifest.json"))

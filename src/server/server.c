@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "server.h"
+#include "signed.h"
 #include "srvlog.h"
 #include "token.h"
 #include "watch.h"
@@ -453,7 +454,7 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
         conns_allow_uploads((size_t)o->max_upload + UPLOAD_EXTRA + 16384);
     if (metrics_init((size_t)o->threads) < 0)
         return fw_fail(err, "out of memory");
-    if (token_init(repo, o->token_secret_file, err) < 0 ||
+    if (token_init(repo, o->token_secret_file, err) < 0 || signed_init(o, repo, err) < 0 ||
         snapshot_init(repo, o->public_url, err) < 0)
         return -1;
     if (o->tls_cert && tls_setup(o->tls_cert, o->tls_key, err) < 0)
@@ -495,6 +496,7 @@ static int run(struct serve_options *o)
 out:
     webhooks_stop();
     events_close(); /* when start failed after the store was opened */
+    signed_shutdown(); /* after the snapshots, which use its key */
     free(loops);
     return rc;
 }

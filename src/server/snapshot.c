@@ -10,6 +10,7 @@
 #include "core/isotime.h"
 #include "crypto/sha256.h"
 #include "jbuf.h"
+#include "signed.h"
 #include "srvlog.h"
 
 #define URL_MAX             4096
@@ -21,10 +22,20 @@ static atomic_uint_fast64_t generation;
 static const char *repo_dir;
 static const char *public_base;
 
+struct snapshot_data {
+    atomic_long refs;
+    struct catalog *cat;
+    char *manifest;
+};
+
 static void snapshot_free(struct snapshot *s)
 {
-    catalog_free(s->cat);
-    free(s->manifest);
+    signed_answers_free(s->answers);
+    if (s->data && atomic_fetch_sub(&s->data->refs, 1) == 1) {
+        catalog_free(s->data->cat);
+        free(s->data->manifest);
+        free(s->data);
+    }
     free(s);
 }
 
@@ -119,21 +130,28 @@ static struct snapshot *load(struct fw_err *err)
     struct problems pr = {0};
     struct snapshot *s = calloc(1, sizeof(*s));
 
-    if (!s) {
+    if (!s || !(s->data = calloc(1, sizeof(*s->data)))) {
+        free(s);
+        s = NULL;
         fw_fail(err, "out of memory");
         goto out;
     }
+    atomic_init(&s->data->refs, 1);
     if (catalog_load(repo_dir, CATALOG_STRICT, isotime_now(), &s->cat, &pr, err) < 0) {
+        free(s->data);
         free(s);
         s = NULL;
         goto out;
     }
-    if (build_manifest(s) < 0) {
-        fw_fail(err, "out of memory building manifest.json");
+    s->data->cat = s->cat;
+    /* before the manifest: --require-signed takes unsigned releases out of both */
+    if (signed_answers_build(s->cat, isotime_now(), &s->answers, err) < 0 ||
+        (build_manifest(s) < 0 && fw_fail(err, "out of memory building manifest.json"))) {
         snapshot_free(s);
         s = NULL;
         goto out;
     }
+    s->data->manifest = s->manifest;
     atomic_init(&s->refs, 1);
 out:
     log_problems(&pr);
@@ -188,6 +206,60 @@ int snapshot_reload(const char *why)
            (unsigned long long)s->generation, s->cat->n_models, s->cat->n_targets);
     pthread_mutex_unlock(&reload_lock);
     return 0;
+}
+
+/* A copy of old sharing its catalog and manifest, with answers renewed for now. */
+static struct snapshot *renewed(const struct snapshot *old, int64_t now)
+{
+    struct snapshot *s = calloc(1, sizeof(*s));
+
+    if (!s)
+        return NULL;
+    s->answers = signed_answers_renew(old->answers, old->cat, now);
+    if (!s->answers) {
+        free(s);
+        return NULL;
+    }
+    s->cat = old->cat;
+    s->manifest = old->manifest;
+    s->manifest_len = old->manifest_len;
+    memcpy(s->manifest_etag, old->manifest_etag, sizeof(s->manifest_etag));
+    s->data = old->data;
+    atomic_fetch_add(&s->data->refs, 1);
+    atomic_init(&s->refs, 1);
+    return s;
+}
+
+void snapshot_renew_answers(int64_t now)
+{
+    struct snapshot *old = snapshot_acquire(), *s = NULL;
+    bool done = false;
+
+    if (!old || !signed_answers_stale(old->answers, now))
+        goto out;
+    s = renewed(old, now); /* outside the lock: the table of a large catalog takes a while */
+    if (!s) {
+        srvlog(SRVLOG_ERROR, "answers_renew_failed", repo_dir, "out of memory");
+        goto out;
+    }
+    pthread_mutex_lock(&publish_lock);
+    if (current == old) { /* not renewed nor reloaded by another thread meanwhile */
+        s->generation = atomic_load(&generation) + 1;
+        current = s;
+        atomic_store(&generation, s->generation);
+        done = true;
+    }
+    pthread_mutex_unlock(&publish_lock);
+    if (done) {
+        snapshot_release(old); /* the reference current held */
+        srvlog(SRVLOG_INFO, "answers_renewed", repo_dir, "generation %llu",
+               (unsigned long long)s->generation);
+        s = NULL;
+    }
+out:
+    if (s)
+        snapshot_free(s);
+    snapshot_release(old);
 }
 
 struct snapshot *snapshot_acquire(void)

@@ -9,8 +9,11 @@
 #include "core/catalog.h"
 #include "core/error.h"
 
-/* One loaded repository and what is prepared from it. Immutable once published; freed
- * when the last reference goes. */
+struct snapshot_data;  /* owns cat and manifest; shared by a snapshot and its re-signed copies */
+struct signed_answers; /* signed.h */
+
+/* One loaded repository and what is prepared from it. Immutable once published (the
+ * signed answers fill in lazily, see signed.h); freed when the last reference goes. */
 struct snapshot {
     atomic_long refs;
     uint64_t generation;
@@ -18,6 +21,8 @@ struct snapshot {
     char *manifest; /* the body of GET /manifest.json */
     size_t manifest_len;
     char manifest_etag[24]; /* "\"<16 hex digits>\"" */
+    struct snapshot_data *data;
+    struct signed_answers *answers; /* NULL without --signing-key */
 };
 
 /* Loads repo for the first time (strict: any error fails). public_url, when not NULL,
@@ -28,6 +33,11 @@ int snapshot_init(const char *repo, const char *public_url, struct fw_err *err) 
  * every problem is logged and -1 is returned. why names the trigger for the log. Safe
  * from any thread (the watcher and the admin worker): reloads run one at a time. */
 int snapshot_reload(const char *why);
+
+/* Publishes a copy of the current snapshot with new signed answers when the current
+ * ones must be renewed at now (signed.h); any thread may call it, at most one copy is
+ * made per renewal. A catalog reload in the meantime wins (its answers are new). */
+void snapshot_renew_answers(int64_t now);
 
 /* A new reference to the current snapshot; never NULL after snapshot_init. */
 struct snapshot *snapshot_acquire(void);

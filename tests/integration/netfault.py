@@ -6,6 +6,12 @@
   netfault.py stall PORT N   the same, but the connection stays open and silent instead
   netfault.py overlong N M   a fake server: its update answer announces an image of N bytes
                              (unsigned), and the image URL sends M bytes
+  netfault.py replay PORT FILE [KEY=VALUE...]
+                             an HTTP relay to 127.0.0.1:PORT that answers every update request
+                             with the answer in FILE (captured earlier, perhaps for another
+                             device), its unsigned "mac" rewritten to the asking device's, as
+                             a hostile phone or proxy would, and each KEY set to the string
+                             VALUE; everything else is relayed
 
 Prints "port P" once it listens on 127.0.0.1:P; runs until it is killed.
 """
@@ -127,12 +133,69 @@ def overlong(announced, sent):
     srv.serve_forever()
 
 
+def replay(port, path, changes):
+    import http.client
+
+    with open(path, "rb") as f:
+        captured = json.load(f)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, code, headers, data):
+            self.send_response(code)
+            for k, v in headers:
+                if k.lower() not in ("content-length", "connection", "transfer-encoding",
+                                     "date", "server"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def relay(self, method):
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n) if n else None
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() in ("content-type", "range")}
+            up = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            up.request(method, self.path, body=body, headers=headers)
+            r = up.getresponse()
+            data = r.read()
+            up.close()
+            self.reply(r.status, r.getheaders(), data)
+
+        def do_GET(self):
+            parts = self.path.split("?")[0].split("/")
+            if len(parts) == 6 and parts[5] == "update":
+                answer = dict(captured)
+                answer["mac"] = parts[4].upper().replace("-", ":")
+                for change in changes:
+                    key, value = change.split("=", 1)
+                    answer[key] = value
+                self.reply(200, [("Content-Type", "application/json")],
+                           json.dumps(answer).encode())
+            else:
+                self.relay("GET")
+
+        def do_POST(self):
+            self.relay("POST")
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print("port", srv.server_address[1], flush=True)
+    srv.serve_forever()
+
+
 def main():
     mode = sys.argv[1]
     if mode in ("cut", "stall"):
         relay(mode, int(sys.argv[2]), int(sys.argv[3]))
     elif mode == "overlong":
         overlong(int(sys.argv[2]), int(sys.argv[3]))
+    elif mode == "replay":
+        replay(int(sys.argv[2]), sys.argv[3], sys.argv[4:])
     else:
         sys.exit(__doc__)
 

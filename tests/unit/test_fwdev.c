@@ -374,8 +374,9 @@ static void fields_outside_the_signed_part_must_agree_with_it(void **state)
     struct fwdev_offer o;
     struct fwdev_err err;
 
-    assert_int_equal(parse(e, a, &o, &err), FWDEV_ERR_ANSWER);
+    assert_int_equal(parse(e, a, &o, &err), FWDEV_ERR_ANSWER_SIGNATURE);
     assert_non_null(strstr(err.msg, "version differs"));
+    assert_string_equal(fwdev_status_for(FWDEV_ERR_ANSWER_SIGNATURE), "InvalidSignature");
     free(a);
     free(s);
 }
