@@ -157,6 +157,9 @@ static int read_members(json_t *root, const char *const *names, size_t n_names,
             if (string_member(key, val, st->detail, sizeof(st->detail), err) < 0)
                 return -1;
             st->has_detail = true;
+        } else if (!key[0]) {
+            return refuse(err, "body", "%s",
+                          "a member with an empty name; expected version, status, detail");
         } else {
             return refuse(err, key, "%s", "unknown member; expected version, status, detail");
         }
