@@ -51,7 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps check run bench clean format-check unit
+.PHONY: all deps check run bench clean format-check unit valgrind
 all: $(FWHUB) $(FWHUB_DEVICE) $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
@@ -192,6 +192,13 @@ fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) -s --no-print-directory $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+
+# the integration suite with every fwhub process under valgrind (tests/valgrind/run.sh);
+# reports in build/valgrind/logs/
+.PHONY: valgrind
+valgrind: deps
+	@$(MAKE) --no-print-directory SAN=0 BUILD=build all $(FAULT_SO)
+	@BUILD=build FAULT_SO=$(FAULT_SO) tests/valgrind/run.sh
 
 format-check:
 	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
