@@ -69,7 +69,7 @@ static _Thread_local struct jbuf scratch;
 /* Under LeakSanitizer (SAN=1): h2o keeps per-thread caches of memory (its pool and buffer
  * recyclers) that no call of 2.2.5 empties, and a loop cut at the shutdown deadline is
  * not disposed (see dispose_loop), so h2o's own blocks are not reported. Unused in normal
- * builds; tests/valgrind.supp says the same for valgrind. */
+ * builds; tests/valgrind/h2o.supp says the same for valgrind. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
