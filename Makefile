@@ -97,6 +97,12 @@ $(BUILD)/tests/test_httpcond: tests/unit/test_httpcond.c $(BUILD)/src/server/htt
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/httpcond.o -o $@ $(LDFLAGS) -lcmocka
 
+$(BUILD)/tests/test_devreq: tests/unit/test_devreq.c $(BUILD)/src/server/devreq.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/devreq.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) \
+	    -lcmocka
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
