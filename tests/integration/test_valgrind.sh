@@ -16,10 +16,12 @@ if ldd "$FWHUB" 2>/dev/null | grep -q libasan; then
     echo "1..1"
     exit 0
 fi
-VG_FWHUB=$FWHUB
+VG_REAL=$(cd "$(dirname "$FWHUB")" && pwd)
 VG_LOGS=$TMP/vg
-export VG_FWHUB VG_LOGS
-FWHUB=$(cd "$(dirname "$0")/../valgrind" && pwd)/fwhub.sh
+export VG_REAL VG_LOGS
+mkdir -p "$TMP/bin"
+ln -s "$(cd "$(dirname "$0")/../valgrind" && pwd)/memcheck.sh" "$TMP/bin/$(basename "$FWHUB")"
+FWHUB=$TMP/bin/$(basename "$FWHUB")
 . "$(dirname "$0")/serve_lib.sh"
 . "$(dirname "$0")/cli_lib.sh"
 

@@ -1,26 +1,33 @@
 #!/bin/sh
-# run.sh: the integration suite with every fwhub process under valgrind (`make valgrind`).
-# Prints each test's TAP tally, then how many fwhub processes ran and which reports hold
-# errors (build/valgrind/logs/<pid>.log); fails when any does. The hostile-client tests
-# (10,000 connections, slowloris, floods) are left out: valgrind runs fwhub 20-50 times
-# slower, so their loads would measure valgrind.
+# run.sh [TEST...]: the integration suite (or the tests named, e.g. test_device) with every
+# fwhub and fwhub-device process under valgrind (`make valgrind`). Prints each test's TAP
+# tally, then how many processes ran and which reports hold errors
+# (build/valgrind/logs/<pid>.log); fails when any does, or any test fails. The
+# hostile-client test (10,000 connections, slowloris, floods) is left out: valgrind runs
+# fwhub 20-50 times slower, so its loads would measure valgrind.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/valgrind
 rm -rf "$OUT"
-mkdir -p "$OUT/logs" "$OUT/tap"
-VG_FWHUB=$(pwd)/$BUILD/fwhub
+mkdir -p "$OUT/logs" "$OUT/tap" "$OUT/bin"
+# a stand-in for the build folder: the programs through memcheck.sh, the tools as they are
+for p in fwhub fwhub-device; do
+    ln -s "$(pwd)/tests/valgrind/memcheck.sh" "$OUT/bin/$p"
+done
+ln -s "$(pwd)/$BUILD/tools" "$OUT/bin/tools"
+VG_REAL=$(pwd)/$BUILD
 VG_LOGS=$(pwd)/$OUT/logs
-FWHUB=$(pwd)/tests/valgrind/fwhub.sh
-export VG_FWHUB VG_LOGS FWHUB BUILD
+FWHUB=$(pwd)/$OUT/bin/fwhub
+export VG_REAL VG_LOGS FWHUB BUILD
+tests=${*:-$(ls tests/integration/test_*.sh)}
 start=$(date +%s)
 failed_tests=0
-for t in tests/integration/test_*.sh; do
+for t in $tests; do
     name=$(basename "$t" .sh)
     case $name in test_serve_hostile | test_valgrind) continue ;; esac
     t0=$(date +%s)
-    timeout 3600 sh "$t" >"$OUT/tap/$name.log" 2>&1
+    timeout 3600 sh "tests/integration/$name.sh" >"$OUT/tap/$name.log" 2>&1
     rc=$?
     p=$(grep -c '^ok ' "$OUT/tap/$name.log")
     f=$(grep -c '^not ok ' "$OUT/tap/$name.log")
@@ -30,13 +37,11 @@ for t in tests/integration/test_*.sh; do
         "$name" "$p" "$f" "$(($(date +%s) - t0))"
 done
 procs=$(ls "$OUT/logs" | wc -l)
-bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$OUT"/logs/*.log 2>/dev/null | while read -r f; do
-    [ -s "$f" ] && grep -q 'ERROR SUMMARY' "$f" && echo "$f"
-done)
-# reports without a summary: processes valgrind did not see exit (killed by a test)
+# a report without a summary is a process killed before its exit (a test's SIGKILL)
+bad=$(grep -l 'ERROR SUMMARY' "$OUT"/logs/*.log 2>/dev/null | xargs -r grep -L 'ERROR SUMMARY: 0 errors')
 unfinished=$(grep -L 'ERROR SUMMARY' "$OUT"/logs/*.log 2>/dev/null | wc -l)
 nbad=$(printf '%s' "$bad" | grep -c . || true)
-echo "valgrind: $procs fwhub processes, $nbad with errors, $unfinished killed before their exit" \
+echo "valgrind: $procs processes, $nbad with errors, $unfinished killed before their exit" \
     "(not checked), $failed_tests tests failed, $(($(date +%s) - start))s"
 for f in $bad; do
     echo "== $f"
