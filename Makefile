@@ -52,7 +52,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps check run bench clean format-check unit
+.PHONY: all deps check run bench clean format-check unit valgrind
 all: $(FWHUB) $(FWHUB_DEVICE) $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
@@ -113,6 +113,12 @@ $(BUILD)/tests/test_multipart: tests/unit/test_multipart.c $(BUILD)/src/server/m
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/multipart.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+# the device API's request parsers, tested without h2o
+$(BUILD)/tests/test_devreq: tests/unit/test_devreq.c $(BUILD)/src/server/devreq.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/devreq.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) \
+	    -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -169,30 +175,55 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wext
                -fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
-FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
-.SECONDARY: $(FUZZ_OBJ)
+# the server's pure parsers (no h2o) and the device library (C99) are fuzzed too
+FUZZ_SERVER_SRC := src/server/devreq.c src/server/httpcond.c src/server/token.c src/server/srvlog.c \
+                   src/server/multipart.c
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_SERVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_DEVICE_OBJ := $(DEVICE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_DEVICE_OBJ)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@printf '  FUZZCC  %s\n' $<
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-# the admin upload parser lives in src/server but needs no h2o
-$(FUZZ_DIR)/fuzz_multipart: tests/fuzz/fuzz_multipart.c tests/fuzz/fuzz.h $(FUZZ_OBJ) \
-                            $(FUZZ_DIR)/obj/src/server/multipart.o
-	@printf '  FUZZ    %s\n' $@
-	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) $(FUZZ_DIR)/obj/src/server/multipart.o \
-	    -o $@ $(PKG_LIBS) -lpthread
+$(FUZZ_DIR)/obj/device/%.o: device/%.c
+	@mkdir -p $(dir $@)
+	@printf '  FUZZCC  %s\n' $<
+	@clang $(FUZZ_CFLAGS) -std=c99 -U_GNU_SOURCE -Idevice -fsanitize=fuzzer-no-link -MMD -MP \
+	    -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) $(FUZZ_DEVICE_OBJ)
 	@printf '  FUZZ    %s\n' $@
-	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -o $@ $(PKG_LIBS) -lpthread
+	@clang $(FUZZ_CFLAGS) -Idevice -fsanitize=fuzzer $< $(FUZZ_OBJ) $(FUZZ_DEVICE_OBJ) -o $@ \
+	    $(PKG_LIBS) -lpthread
+
+# The same targets without libFuzzer, with the project's compiler and flags (and SAN=1's
+# sanitizers): tests/fuzz/replay.c feeds them every file of their corpus, so that make
+# check replays each corpus, crashes found once included (tests/integration/test_fuzz_corpus.sh).
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+REPLAY_SERVER_OBJ := $(FUZZ_SERVER_SRC:%.c=$(BUILD)/%.o)
+all: $(REPLAY_BIN)
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+		$(REPLAY_SERVER_OBJ) $(DEVICE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  REPLAY  %s\n' $@
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -Idevice $< tests/fuzz/replay.c -o $@ $(LDFLAGS) \
+	    $(REPLAY_SERVER_OBJ) $(DEVICE_LIB) $(LIB) $(shell pkg-config --libs libcrypto) $(LDLIBS)
 
 .PHONY: fuzz
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) -s --no-print-directory $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+
+# the integration suite with every fwhub process under valgrind (tests/valgrind/run.sh);
+# reports in build/valgrind/logs/
+.PHONY: valgrind
+valgrind: deps
+	@$(MAKE) --no-print-directory SAN=0 BUILD=build all $(FAULT_SO)
+	@BUILD=build FAULT_SO=$(FAULT_SO) tests/valgrind/run.sh
 
 format-check:
 	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
@@ -202,4 +233,4 @@ clean:
 
 -include $(DEVICE_OBJ:.o=.d) $(BUILD)/device/fwhub_device.d $(BUILD)/device/host_curl.d
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
--include $(FUZZ_OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_DEVICE_OBJ:.o=.d)

@@ -292,10 +292,12 @@ static int cmp_ident(const char *a, size_t an, const char *b, size_t bn)
 
 static int cmp_pre(const struct ver *a, const struct ver *b)
 {
-    const char *p = a->pre, *q = b->pre, *pe = a->pre + a->pre_len, *qe = b->pre + b->pre_len;
+    const char *p = a->pre, *q = b->pre, *pe, *qe;
 
     if (!a->pre || !b->pre)
         return !a->pre - !b->pre; /* a release is above its pre-releases */
+    pe = a->pre + a->pre_len;     /* only now: NULL + 0 is undefined in C */
+    qe = b->pre + b->pre_len;
     while (p < pe && q < qe) {
         const char *pd = memchr(p, '.', (size_t)(pe - p)), *qd = memchr(q, '.', (size_t)(qe - q));
         size_t pn = pd ? (size_t)(pd - p) : (size_t)(pe - p);

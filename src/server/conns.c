@@ -102,6 +102,13 @@ bool conns_track(h2o_socket_t *sock)
     return true;
 }
 
+void conns_thread_dispose(void)
+{
+    free(mine);
+    mine = NULL;
+    n_mine = cap_mine = 0;
+}
+
 /* A connection is cut at the second sweep in a row that finds it over INPUT_MAX: a head
  * that arrives quickly is answered by h2o (400) or by fwhub (431) in between. */
 void conns_allow_uploads(size_t max)

@@ -22,6 +22,9 @@ void conns_cancel(void);
  * closing gives the count back. Returns false when out of memory (sock is not kept). */
 bool conns_track(h2o_socket_t *sock);
 
+/* Lets go of the calling loop thread's list, once it has no connection left. */
+void conns_thread_dispose(void);
+
 /* Shuts down the connections of the calling loop thread that held more unprocessed input
  * than any request fwhub takes (64 KiB: a head that never ends, a flood of pipelined
  * requests) at this call and the one before: h2o then sees the connection end and frees

@@ -13,6 +13,7 @@
 #include "core/isotime.h"
 #include "core/mac.h"
 #include "core/url.h"
+#include "devreq.h"
 #include "events.h"
 #include "images.h"
 #include "server.h"
@@ -98,26 +99,17 @@ static bool open_or_answer(h2o_req_t *req, const char *root, const char *rel, in
     return false;
 }
 
-/* The value of the query parameter token, or NULL. */
+/* The value of the query parameter token, or NULL when absent or empty. */
 static const char *query_token(const h2o_req_t *req, size_t *len)
 {
-    const char *q, *end;
+    bool has = req->query_at != SIZE_MAX;
+    const char *q = has ? req->path.base + req->query_at + 1 : NULL;
+    const char *tok = NULL;
 
-    if (req->query_at == SIZE_MAX)
+    if (!devreq_query_param(q, has ? req->path.len - req->query_at - 1 : 0, "token", &tok, len) ||
+        *len == 0)
         return NULL;
-    q = req->path.base + req->query_at + 1;
-    end = req->path.base + req->path.len;
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-
-        if (stop - q > 6 && memcmp(q, "token=", 6) == 0) {
-            *len = (size_t)(stop - q - 6);
-            return q + 6;
-        }
-        q = stop + 1;
-    }
-    return NULL;
+    return tok;
 }
 
 static int refuse(h2o_req_t *req, uint64_t mac, const char *rel, const char *why)

@@ -72,6 +72,15 @@ void images_thread_init(h2o_loop_t *loop)
         rng = (uint64_t)time(NULL) | 1;
 }
 
+bool images_thread_dispose(void)
+{
+    if (!stall_loop || !h2o_linklist_is_empty(&stall_timeout._entries))
+        return false;
+    h2o_timeout_dispose(stall_loop, &stall_timeout);
+    stall_loop = NULL;
+    return true;
+}
+
 unsigned long images_stalls(void)
 {
     return atomic_load_explicit(&stalls, memory_order_relaxed);

@@ -2,6 +2,7 @@
 #ifndef FWHUB_IMAGES_H
 #define FWHUB_IMAGES_H
 
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include <h2o.h>
@@ -11,6 +12,10 @@ void images_init(void);
 
 /* Prepares the calling loop thread (its timer for stalled downloads). */
 void images_thread_init(h2o_loop_t *loop);
+
+/* Takes that timer off the loop, unless a response still uses it; returns whether it did
+ * (h2o_evloop_destroy wants no timer left). */
+bool images_thread_dispose(void);
 
 /* Answers req from fd, an open regular file described by st, and takes fd over (it is
  * closed when the answer is done, whatever happens). GET and HEAD: ETag and Last-Modified,

@@ -1,5 +1,4 @@
 /* routes_device.c: the device API (update, status), /manifest.json, /healthz and /metrics. */
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +7,7 @@
 #include "core/mac.h"
 #include "core/url.h"
 #include "core/version.h"
+#include "devreq.h"
 #include "events.h"
 #include "metrics.h"
 #include "portal.h"
@@ -17,11 +17,9 @@
 #include "token.h"
 
 #define DEVICES_PREFIX  "/api/v1/devices/"
-#define MODEL_MAX       128
-#define MAC_ARG_MAX     64
+#define MODEL_MAX       DEVREQ_MODEL_MAX
 #define STATUS_BODY_MAX 4096
 #define BODY_MAX        16384 /* any other body: h2o's own limit is the admin upload limit */
-#define DETAIL_MAX      1024
 #define JSON_TYPE       "application/json"
 
 static bool path_is(const char *p, size_t n, const char *want)
@@ -59,41 +57,6 @@ static int method_not_allowed(h2o_req_t *req, const char *allow)
     return send_error(req, 405, "Method Not Allowed", NULL, "method not allowed");
 }
 
-/* Finds query parameter name; 1 and its raw value, or 0 when absent. */
-static int query_param(const h2o_req_t *req, const char *name, const char **val, size_t *len)
-{
-    size_t nlen = strlen(name);
-    const char *q, *end;
-
-    if (req->query_at == SIZE_MAX)
-        return 0;
-    q = req->path.base + req->query_at + 1;
-    end = req->path.base + req->path.len;
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-
-        if ((size_t)(stop - q) > nlen && memcmp(q, name, nlen) == 0 && q[nlen] == '=') {
-            *val = q + nlen + 1;
-            *len = (size_t)(stop - *val);
-            return 1;
-        }
-        q = stop + 1;
-    }
-    return 0;
-}
-
-static bool model_ok(const char *m)
-{
-    if (!m[0])
-        return false;
-    for (; *m; m++)
-        if (!((*m >= 'A' && *m <= 'Z') || (*m >= 'a' && *m <= 'z') || (*m >= '0' && *m <= '9') ||
-              *m == '_' || *m == '-' || *m == '.'))
-            return false;
-    return true;
-}
-
 /* The parameters of an update request, checked. */
 struct ask {
     uint64_t mac;
@@ -106,27 +69,13 @@ struct ask {
 /* Reads model and version; sends the 400 itself and returns -1 when one is bad. */
 static int read_query(h2o_req_t *req, struct ask *a)
 {
-    struct fw_err err;
-    const char *raw;
-    size_t len;
-    char msg[FW_ERRLEN + 32];
+    bool has = req->query_at != SIZE_MAX;
+    const char *q = has ? req->path.base + req->query_at + 1 : NULL;
+    size_t n = has ? req->path.len - req->query_at - 1 : 0;
+    struct devreq_err err;
 
-    if (!query_param(req, "model", &raw, &len))
-        return send_error(req, 400, "Bad Request", "model", "missing; expected ?model=M"), -1;
-    if (url_unescape(raw, len, URL_QUERY, a->model, sizeof(a->model)) < 0 || !model_ok(a->model))
-        return send_error(req, 400, "Bad Request", "model",
-                          "expected 1 to 128 letters, digits, '_', '-' or '.'"),
-               -1;
-    if (!query_param(req, "version", &raw, &len))
-        return send_error(req, 400, "Bad Request", "version",
-                          "missing; expected &version=V, the running firmware"),
-               -1;
-    if (url_unescape(raw, len, URL_QUERY, a->version, sizeof(a->version)) < 0)
-        return send_error(req, 400, "Bad Request", "version", "too long or badly escaped"), -1;
-    if (version_parse(a->version, &a->v, &err) < 0) {
-        snprintf(msg, sizeof(msg), "%s", err.msg);
-        return send_error(req, 400, "Bad Request", "version", msg), -1;
-    }
+    if (devreq_update_query(q, n, a->model, a->version, &a->v, &err) < 0)
+        return send_error(req, 400, "Bad Request", err.field, err.msg), -1;
     return 0;
 }
 
@@ -410,54 +359,6 @@ static int update_answer(h2o_req_t *req, uint64_t mac)
     return record_and_answer(req, &a, &u, b);
 }
 
-/* Checks one member of a status report; sends the 400 and returns -1 when it is bad. */
-static int status_member(h2o_req_t *req, const char *key, json_t *v, const char **out)
-{
-    if (!json_is_string(v))
-        return send_error(req, 400, "Bad Request", key, "expected a string"), -1;
-    if (strcmp(key, "detail") == 0 && json_string_length(v) > DETAIL_MAX)
-        return send_error(req, 400, "Bad Request", key, "longer than 1024 bytes"), -1;
-    *out = json_string_value(v);
-    return 0;
-}
-
-/* Reads {"version","status","detail"}; every member is checked, unknown ones refused. */
-static int read_status(h2o_req_t *req, json_t *root, struct event *e)
-{
-    struct version v;
-    struct fw_err err;
-    const char *key, *status = NULL;
-    json_t *val;
-
-    json_object_foreach(root, key, val)
-    {
-        const char **slot = strcmp(key, "version") == 0  ? &e->version
-                            : strcmp(key, "status") == 0 ? &status
-                            : strcmp(key, "detail") == 0 ? &e->detail
-                                                         : NULL;
-
-        if (!slot)
-            return send_error(req, 400, "Bad Request", key,
-                              "unknown member; expected version, status, detail"),
-                   -1;
-        if (!(slot == &e->detail && json_is_null(val)) && status_member(req, key, val, slot) < 0)
-            return -1;
-    }
-    if (!e->version || version_parse(e->version, &v, &err) < 0)
-        return send_error(req, 400, "Bad Request", "version",
-                          e->version ? err.msg : "missing; expected the running firmware"),
-               -1;
-    if (!status || (e->status = events_status_index(status)) < 0)
-        return send_error(req, 400, "Bad Request", "status",
-                          "expected one of Idle, DownloadScheduled, Downloading, "
-                          "DownloadPaused, Downloaded, DownloadFailed, SignatureVerified, "
-                          "InvalidSignature, InstallScheduled, Installing, InstallRebooting, "
-                          "Installed, InstallationFailed, InstallVerificationFailed, "
-                          "RolledBack"),
-               -1;
-    return 0;
-}
-
 static bool status_is_failure(int idx)
 {
     const char *n = events_status_names[idx];
@@ -470,60 +371,49 @@ static int status_report(h2o_req_t *req, uint64_t mac)
 {
     struct event e = {.kind = EVENT_STATUS, .mac = mac};
     char macs[MAC_STR_LEN], peer[SERVER_PEER_MAX];
-    json_error_t jerr;
-    json_t *root = NULL;
-    int rc = 0;
+    struct devreq_status st;
+    struct devreq_err err;
 
     if (!server_method_is(req, "POST"))
         return method_not_allowed(req, "POST");
     if (req->entity.len > STATUS_BODY_MAX)
         return send_error(req, 413, "Payload Too Large", NULL, "body larger than 4096 bytes");
-    root = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len,
-                      JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(root)) {
-        rc = send_error(req, 400, "Bad Request", "body", "expected a JSON object");
-        goto out;
-    }
-    if (read_status(req, root, &e) < 0)
-        goto out;
+    if (devreq_status_body(req->entity.base, req->entity.len, events_status_names,
+                           events_status_count, &st, &err) < 0)
+        return send_error(req, 400, "Bad Request", err.field, err.msg);
+    e.version = st.version;
+    e.status = st.status;
+    e.detail = st.has_detail ? st.detail : NULL;
     mac_format(mac, macs);
     server_peer(req, peer);
     e.client = peer;
-    if (events_record(&e) != 0) {
-        rc = events_busy(req);
-        goto out;
-    }
+    if (events_record(&e) != 0)
+        return events_busy(req);
     srvlog(status_is_failure(e.status) ? SRVLOG_WARN : SRVLOG_DEBUG, "device_status", macs,
            "version=%s status=%s detail=%s", e.version, events_status_names[e.status],
            e.detail ? e.detail : "");
     struct jbuf *b = server_scratch();
 
     jbuf_cstr(b, "{\"accepted\":true}\n");
-    rc = send_json(req, 202, "Accepted", b);
-out:
-    json_decref(root);
-    return rc;
+    return send_json(req, 202, "Accepted", b);
 }
 
 /* /api/v1/devices/{mac}/{update|status} */
 static int device_route(h2o_req_t *req, const char *p, size_t n)
 {
-    const char *slash = memchr(p, '/', n);
-    char raw[MAC_ARG_MAX];
-    struct fw_err err;
-    uint64_t mac;
+    struct devreq_err err;
+    uint64_t mac = 0;
 
-    if (!slash)
-        return send_error(req, 404, "Not Found", NULL, "no such endpoint");
-    if (url_unescape(p, (size_t)(slash - p), URL_QUERY, raw, sizeof(raw)) < 0)
-        return send_error(req, 400, "Bad Request", "mac", "too long or badly escaped");
-    if (mac_parse(raw, &mac, &err) < 0)
-        return send_error(req, 400, "Bad Request", "mac", err.msg);
-    n -= (size_t)(slash - p);
-    if (path_is(slash, n, "/update"))
+    switch (devreq_route(p, n, &mac, &err)) {
+    case DEVREQ_UPDATE:
         return update_answer(req, mac);
-    if (path_is(slash, n, "/status"))
+    case DEVREQ_STATUS:
         return status_report(req, mac);
+    case DEVREQ_BAD_MAC:
+        return send_error(req, 400, "Bad Request", err.field, err.msg);
+    case DEVREQ_NOT_FOUND:
+        break;
+    }
     return send_error(req, 404, "Not Found", NULL, "no such endpoint");
 }
 

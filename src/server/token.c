@@ -163,7 +163,9 @@ enum token_verdict token_check(uint64_t mac, const char *path, size_t path_len, 
         return TOKEN_MALFORMED;
     memcpy(exp, tok, exp_len);
     exp[exp_len] = '\0';
-    if (exp[0] < '0' || exp[0] > '9')
+    /* digits only: strtoll alone would stop at a NUL and let "<expiry>\0<junk>" pass as
+     * another spelling of a genuine token */
+    if (strspn(exp, "0123456789") != exp_len)
         return TOKEN_MALFORMED;
     errno = 0;
     expiry = strtoll(exp, &end, 10);

@@ -105,8 +105,14 @@ struct sq {
     char path[PATH_MAX];
 };
 
+/* The database, SQLite's message and, for an I/O failure, the system's: "disk I/O error"
+ * alone does not tell a full disk from a failing one. */
 static int sq_fail(struct sq *s, struct fw_err *err)
 {
+    int code = sqlite3_errcode(s->db) & 0xff, sys = sqlite3_system_errno(s->db);
+
+    if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN) && sys > 0)
+        return fw_fail(err, "%s: %s (%s)", s->path, sqlite3_errmsg(s->db), strerror(sys));
     return fw_fail(err, "%s: %s", s->path, sqlite3_errmsg(s->db));
 }
 

@@ -8,6 +8,10 @@
  * match; close fails only on descriptors open for writing (closing one for reading cannot lose
  * data). A failed close still releases the descriptor, as Linux does.
  *
+ * FWHUB_FAULT_WHILE=FILE: rules apply (and count calls) only while FILE exists, so that a test
+ * can start and stop a fault in a running server (the disk fills, then space comes back).
+ * pwrite64 counts as pwrite: SQLite writes its database and WAL through it.
+ *
  * FWHUB_FAULT_LOG=FILE appends "OP PATH" for each call on a file-system path, injected or not,
  * with " FAULT" after an injected one: tests read it to find how many calls a command makes. */
 #include <dlfcn.h>
@@ -55,6 +59,7 @@ static int n_rules = -1; /* -1: FWHUB_FAULT not read yet */
 /* Exported only so that they do not clash with anything in the program. */
 ssize_t write(int fd, const void *buf, size_t n);
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off);
 int fsync(int fd);
 int fdatasync(int fd);
 int close(int fd);
@@ -148,6 +153,7 @@ static void fd_path(int fd, char *out, size_t len)
 static struct {
     ssize_t (*write)(int, const void *, size_t);
     ssize_t (*pwrite)(int, const void *, size_t, off_t);
+    ssize_t (*pwrite64)(int, const void *, size_t, off_t);
     int (*fsync)(int);
     int (*fdatasync)(int);
     int (*close)(int);
@@ -164,6 +170,7 @@ static void resolve(void)
         return;
     real.write = (ssize_t(*)(int, const void *, size_t))next("write");
     real.pwrite = (ssize_t(*)(int, const void *, size_t, off_t))next("pwrite");
+    real.pwrite64 = (ssize_t(*)(int, const void *, size_t, off_t))next("pwrite64");
     real.fsync = (int (*)(int))next("fsync");
     real.fdatasync = (int (*)(int))next("fdatasync");
     real.close = (int (*)(int))next("close");
@@ -191,6 +198,14 @@ static void log_call(enum op op, const char *path, bool injected)
     real.close(fd);
 }
 
+/* False while FWHUB_FAULT_WHILE names a file that does not exist. */
+static bool active(void)
+{
+    const char *file = getenv("FWHUB_FAULT_WHILE");
+
+    return !file || !*file || access(file, F_OK) == 0;
+}
+
 /* Whether this call of op on path (and path2, for two-path calls) fails; sets errno if so. */
 static bool inject(enum op op, const char *path, const char *path2)
 {
@@ -200,6 +215,8 @@ static bool inject(enum op op, const char *path, const char *path2)
     if (n_rules < 0)
         load_rules();
     if (!path[0] && (!path2 || !path2[0]))
+        return false;
+    if (!active())
         return false;
     for (int k = 0; k < n_rules; k++) {
         struct rule *r = &rules[k];
@@ -241,6 +258,14 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
     if (inject_fd(OP_PWRITE, fd))
         return -1;
     return real.pwrite(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+    resolve();
+    if (inject_fd(OP_PWRITE, fd))
+        return -1;
+    return real.pwrite64(fd, buf, n, off);
 }
 
 int fsync(int fd)

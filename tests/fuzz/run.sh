@@ -18,9 +18,13 @@ for bin in "$@"; do
     mkdir -p "$work" "$crashes" "$OUT/logs"
     cp tests/fuzz/corpus/"$short"/* "$work"/ 2>/dev/null
     dict=
-    case $short in jv | target | manifest) dict=-dict=tests/fuzz/json.dict ;; esac
+    case $short in
+    jv | target | manifest) dict=-dict=tests/fuzz/json.dict ;;
+    status | answer) dict=-dict=tests/fuzz/device.dict ;;
+    devreq | httpcond) dict=-dict=tests/fuzz/$short.dict ;;
+    esac
     # -timeout: an input taking over 10 s counts as a hang; -rss_limit_mb bounds memory
-    "$bin" $dict -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    nice "$bin" $dict -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$crashes/" "$work" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -42,7 +42,7 @@ fi
 env FWHUB="$FWHUB" FWHUB_DEMO_LISTEN=127.0.0.1:0 "$TOP/scripts/demo.sh" >"$TMP/demo.out" 2>&1 &
 demo=$!
 port=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do # up to 60 s: slow under valgrind (make valgrind)
     port=$(sed -n 's/.* info listening 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$TMP/demo.out")
     [ -n "$port" ] && break
     sleep 0.1
