@@ -98,6 +98,9 @@ struct store_options {
     unsigned seen_interval_ms; /* how often seen devices are written [1000] */
     bool no_create;            /* fail with STORE_MISSING instead of creating the database */
     bool no_writer;            /* readers only: no writer thread, appends fail */
+    unsigned wait_ms;          /* while the database is away (PostgreSQL): how long an
+                                  event of store_append_notify may wait before its
+                                  callback reports a failure [3000]; it is not written */
 };
 
 /* Sets one transaction per event (batch_max 1, no linger): for benchmarks. */
@@ -115,12 +118,14 @@ typedef void (*store_done_fn)(void *arg, int result, const char *msg);
  * when it does not fit into len. */
 int store_default_url(const char *repo, char *out, size_t len) FW_NODISCARD;
 
-/* Opens the store at url: "sqlite:PATH" or a plain PATH (SQLite); "postgresql://..." is
- * refused for now (issue 7). A missing database is created with its directory (mode
- * 0700, one level) and brought to the current schema (numbered migrations, see
- * sqlite.c); an existing one is migrated forward, never backward: a database newer than
- * this fwhub is refused. Starts the writer thread unless opt->no_writer. Returns 0 and
- * *out, STORE_MISSING (with opt->no_create), or -1; err names the database. */
+/* Opens the store at url: "sqlite:PATH" or a plain PATH (SQLite), or "postgresql://..."
+ * (or "postgres://...", a libpq connection URI; the database must exist, fwhub creates
+ * its tables). A missing SQLite database is created with its directory (mode 0700, one
+ * level); either is brought to the current schema (numbered migrations, the same in
+ * sqlite.c and postgres.c); an existing one is migrated forward, never backward: a
+ * database newer than this fwhub is refused. With opt->no_create a PostgreSQL database
+ * without fwhub's tables is STORE_MISSING. Starts the writer thread unless opt->no_writer. Returns
+ * 0 and *out, STORE_MISSING (with opt->no_create), or -1; err names the database. */
 int store_open(const char *url, const struct store_options *opt, struct store **out,
                struct fw_err *err) FW_NODISCARD;
 
@@ -167,9 +172,21 @@ struct store_stats {
     uint64_t commit_us_last;  /* duration of the last commit, microseconds */
     uint64_t commit_us_max;   /* the longest commit so far */
     uint64_t commit_us_total; /* sum over all commits (mean = total / transactions) */
+    uint64_t reconnects;      /* connections to the database made again (PostgreSQL) */
+    uint64_t in_doubt;        /* commits whose answer was lost with the connection, settled
+                                 after reconnecting */
+    bool db_down;             /* the writer is waiting for the database now */
 };
 
 void store_stats(struct store *st, struct store_stats *out);
+
+/* Calls fn(arg) from a thread of the store whenever a catalog change is committed to the
+ * database by any process (an audit record of the category "admin": target.created,
+ * target.archived, release.added, ...), and after the store reconnected to it; fn must
+ * be quick and thread-safe. Only PostgreSQL delivers such changes (LISTEN/NOTIFY); with
+ * SQLite this returns 0 and fn is never called (the file system is the only channel).
+ * store_close stops it. Returns 0 or -1 with err. */
+int store_watch(struct store *st, void (*fn)(void *), void *arg, struct fw_err *err) FW_NODISCARD;
 
 /* The URL the store was opened with, and the database's name for messages ("PATH"). */
 const char *store_where(const struct store *st);
@@ -284,8 +301,28 @@ struct store_backend {
     int (*scan_devices)(void *db, store_device_fn fn, void *arg, struct fw_err *err);
     int (*scan_status)(void *db, store_status_fn fn, void *arg, struct fw_err *err);
     int (*scan_downloads)(void *db, store_download_fn fn, void *arg, struct fw_err *err);
+
+    /* Backends over a network connection (postgres.c) fill the rest; sqlite.c leaves them
+     * NULL. After begin, a put_ or commit failed, link(db) says whether the connection
+     * went away: STORE_LINK_OK (no: the database refused, as with SQLite), STORE_LINK_LOST
+     * (gone, and the transaction did not commit) or STORE_LINK_IN_DOUBT (gone after COMMIT
+     * was sent: it may have committed). reconnect opens a new connection; after
+     * STORE_LINK_IN_DOUBT it also finds out what became of that transaction and sets
+     * *committed (false otherwise). */
+    int (*link)(void *db);
+    int (*reconnect)(void *db, bool *committed, struct fw_err *err);
+
+    /* Starts a thread of the backend that calls fn(arg) whenever a transaction with an
+     * "admin" audit record (a catalog change) commits, from any process, and after it
+     * reconnected (it may have missed one); stops it. */
+    int (*watch)(const char *where, void (*fn)(void *), void *arg, void **handle,
+                 struct fw_err *err);
+    void (*unwatch)(void *handle);
 };
 
+enum { STORE_LINK_OK, STORE_LINK_LOST, STORE_LINK_IN_DOUBT };
+
 extern const struct store_backend store_sqlite;
+extern const struct store_backend store_postgres;
 
 #endif
