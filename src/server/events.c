@@ -14,6 +14,7 @@
 #include "server.h"
 #include "srvlog.h"
 #include "store/store.h"
+#include "watch.h"
 
 #define ACTOR_MAX   (sizeof("device:") + MAC_STR_LEN)
 #define BUSY_LOG_MS 10000 /* one store_busy line per 10 s at most */
@@ -48,6 +49,13 @@ int events_status_index(const char *name)
     return -1;
 }
 
+/* From the store's listener thread: a catalog change was committed somewhere. */
+static void catalog_notice(void *arg)
+{
+    (void)arg;
+    watch_poke();
+}
+
 int events_open(const char *url, const char *repo, struct fw_err *err)
 {
     const char *env = getenv("FWHUB_DB");
@@ -63,6 +71,9 @@ int events_open(const char *url, const char *repo, struct fw_err *err)
     if (store_open(url, NULL, &store, err) < 0)
         return fw_context(err, "cannot open the event store %s", url);
     srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", url);
+    /* PostgreSQL: other instances announce their catalog changes (LISTEN/NOTIFY) */
+    if (store_watch(store, catalog_notice, NULL, err) < 0)
+        return fw_context(err, "cannot listen for catalog changes on %s", url);
     return 0;
 }
 

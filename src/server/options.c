@@ -39,8 +39,8 @@ static const char usage[] =
     "                          idle connection is closed after S seconds (default 10)\n"
     "  --send-timeout S        a download whose client reads nothing for S seconds is cut\n"
     "                          (HTTP/1.1; default 60)\n"
-    "  --db URL                the event store: sqlite:PATH or PATH (default: $FWHUB_DB,\n"
-    "                          else REPO/.fwhub/fwhub.db)\n"
+    "  --db URL                the event store: sqlite:PATH, PATH or postgresql://...\n"
+    "                          (default: $FWHUB_DB, else REPO/.fwhub/fwhub.db)\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -174,7 +174,7 @@ static int one(struct serve_options *o, int c, const char *arg)
         return number("--send-timeout", arg, 1, 3600, &o->send_timeout);
     case OPT_DB:
         o->db = arg;
-        return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
+        return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH, PATH or postgresql://...");
     }
     return OPTIONS_USAGE;
 }
