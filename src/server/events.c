@@ -326,4 +326,13 @@ void events_render_metrics(struct jbuf *b)
                  (double)s.commit_us_max / 1e6);
     if (n > 0)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    n = snprintf(line, sizeof(line),
+                 "# HELP fwhub_store_database_up 0 while the writer waits for the database.\n"
+                 "# TYPE fwhub_store_database_up gauge\nfwhub_store_database_up %d\n"
+                 "# HELP fwhub_store_reconnects_total Connections to the database made again.\n"
+                 "# TYPE fwhub_store_reconnects_total counter\n"
+                 "fwhub_store_reconnects_total %" PRIu64 "\n",
+                 !s.db_down, s.reconnects);
+    if (n > 0)
+        jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
