@@ -923,6 +923,35 @@ static void a_notified_event_fails_closed_while_the_database_is_away(void **stat
     assert_true(v.ok);
 }
 
+/* The server commits, and the answer to COMMIT is lost with the connection (pgcut.py
+ * between the store and the database): the writer settles the doubt on a new connection,
+ * finds its mark, and does not write the event a second time. */
+static void a_commit_whose_answer_was_lost_is_not_written_again(void **state)
+{
+    const char *cut = getenv("FWHUB_TEST_DB_CUT");
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store *st = NULL;
+    struct store_stats s;
+    struct fw_err err = {""};
+
+    (void)state;
+    if (!pg_url)
+        skip();
+    if (!cut)
+        print_error("FWHUB_TEST_DB_CUT: expected the URL of pgcut.py in front of the database\n");
+    assert_non_null(cut);
+    close_ok(open_with(NULL)); /* the tables, without pgcut.py */
+    assert_int_equal(store_open(cut, NULL, &st, &err), 0);
+    assert_int_equal(store_append_sync(st, &a, &err), 0);
+    store_stats(st, &s);
+    assert_int_equal(s.in_doubt, 1);
+    assert_int_equal(s.failed, 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 1);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -959,10 +988,11 @@ int main(void)
         T(a_lost_connection_is_made_again),
         T(a_commit_in_doubt_is_settled),
         T(a_notified_event_fails_closed_while_the_database_is_away),
+        T(a_commit_whose_answer_was_lost_is_not_written_again),
     };
 
     size_t n = sizeof(tests) / sizeof(tests[0]);
 
-    /* the last three are about connections: PostgreSQL only */
-    return _cmocka_run_group_tests("test_store", tests, pg_url ? n : n - 3, NULL, NULL);
+    /* the last four are about connections: PostgreSQL only */
+    return _cmocka_run_group_tests("test_store", tests, pg_url ? n : n - 4, NULL, NULL);
 }
