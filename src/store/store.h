@@ -45,6 +45,15 @@
  * a notify callback, a flush) it commits at once, and what arrives during that commit
  * makes the next group. With synchronous=FULL (sqlite.c says why) a commit costs one
  * fsync, shared by the whole group.
+ *
+ * PostgreSQL (postgres.c): when the connection goes away, the writer keeps its group and
+ * the queue (appends answer STORE_BUSY once it is full), reconnects with a backoff from
+ * 100 ms doubling to 5 s, and commits them once the database is back. A notified event
+ * (a held targeted answer) waits at most wait_ms [3 s] of that: its callback then reports
+ * a failure (the server answers 503) and it is not written. A commit whose answer was
+ * lost with the connection is settled on the new connection before anything else
+ * (postgres.c), so nothing is lost and nothing is written twice. store_close waits up to
+ * 10 s for a database that is away, then reports what it could not write.
  */
 
 /* Results of the functions of this module besides 0 and -1 (which are as everywhere). */
