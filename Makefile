@@ -129,7 +129,7 @@ run: deps
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog
+	@$(MAKE) --no-print-directory $(FWHUB) $(BUILD)/bench/catalog $(BUILD)/bench/store
 	@BUILD=$(BUILD) FWHUB=$(FWHUB) bench/run.sh
 
 # sign/verify costs and the device library's image check: build/bench/verify [FILE...]
