@@ -59,7 +59,7 @@ static void catalog_notice(void *arg)
 int events_open(const char *url, const char *repo, struct fw_err *err)
 {
     const char *env = getenv("FWHUB_DB");
-    char def[STORE_URL_MAX];
+    char def[STORE_URL_MAX], shown[STORE_URL_MAX];
 
     if (!url && env && env[0])
         url = env;
@@ -68,12 +68,13 @@ int events_open(const char *url, const char *repo, struct fw_err *err)
             return fw_fail(err, "%s: path too long for the event store's URL", repo);
         url = def;
     }
+    store_url_hide(url, shown, sizeof(shown));
     if (store_open(url, NULL, &store, err) < 0)
-        return fw_context(err, "cannot open the event store %s", url);
-    srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", url);
+        return fw_context(err, "cannot open the event store %s", shown);
+    srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", shown);
     /* PostgreSQL: other instances announce their catalog changes (LISTEN/NOTIFY) */
     if (store_watch(store, catalog_notice, NULL, err) < 0)
-        return fw_context(err, "cannot listen for catalog changes on %s", url);
+        return fw_context(err, "cannot listen for catalog changes on %s", shown);
     return 0;
 }
 

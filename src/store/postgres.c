@@ -136,21 +136,6 @@ struct pg {
 
 /* ---- connections ---------------------------------------------------------------------- */
 
-/* url without the password of "scheme://user:password@host...". */
-static void hide_password(const char *url, char *out, size_t len)
-{
-    const char *start = strstr(url, "://"), *at, *colon;
-
-    snprintf(out, len, "%s", url);
-    if (!start)
-        return;
-    start += 3;
-    at = strchr(start, '@');
-    colon = strchr(start, ':');
-    if (at && colon && colon < at && (size_t)(colon - url) < len)
-        snprintf(out + (colon - url), len - (size_t)(colon - url), ":***%s", at);
-}
-
 /* The first line of libpq's message, without its newline. */
 static const char *pq_msg(PGconn *c)
 {
@@ -361,7 +346,7 @@ static int pg_open(const char *where, bool create, void **out, struct fw_err *er
     if (!p)
         return fw_fail(err, "%s: out of memory", where);
     snprintf(p->url, sizeof(p->url), "%s", where);
-    hide_password(where, p->name, sizeof(p->name));
+    store_url_hide(where, p->name, sizeof(p->name));
     name_instance(p);
     rc = connect_handle(p, err);
     if (rc == 0)

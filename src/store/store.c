@@ -48,8 +48,9 @@ struct seen_map {
 };
 
 struct store {
-    char url[STORE_URL_MAX];
-    const char *where; /* url without the backend's scheme, as be->open takes it */
+    char url[STORE_URL_MAX];  /* for messages: without a password (store_url_hide) */
+    char real[STORE_URL_MAX]; /* as given */
+    const char *where;        /* real without the backend's scheme, as be->open takes it */
     const struct store_backend *be;
     void *watch; /* be->watch's handle, or NULL */
     struct store_options opt;
@@ -116,6 +117,20 @@ const char *store_where(const struct store *st)
 
 /* ---- URLs ---------------------------------------------------------------------------- */
 
+void store_url_hide(const char *url, char *out, size_t len)
+{
+    const char *start = strstr(url, "://"), *at, *colon;
+
+    snprintf(out, len, "%s", url);
+    if (!start)
+        return;
+    start += 3;
+    at = strrchr(start, '@');
+    colon = strchr(start, ':');
+    if (at && colon && colon < at && (size_t)(colon - url) < len)
+        snprintf(out + (colon - url), len - (size_t)(colon - url), ":***%s", at);
+}
+
 static bool has_scheme(const char *url)
 {
     const char *p = url;
@@ -139,11 +154,15 @@ static int parse_url(const char *url, const struct store_backend **be, const cha
         *where = url; /* libpq reads the URL itself */
         return 0;
     }
-    if (has_scheme(url))
+    if (has_scheme(url)) {
+        char shown[STORE_URL_MAX];
+
+        store_url_hide(url, shown, sizeof(shown));
         return fw_fail(err,
                        "%s: unknown database scheme; expected sqlite:PATH, a path or "
                        "postgresql://...",
-                       url);
+                       shown);
+    }
     *be = &store_sqlite;
     *where = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
     if (!**where)
@@ -681,7 +700,8 @@ static struct store *new_store(const char *url, const struct store_options *opt)
 
     if (!st)
         return NULL;
-    snprintf(st->url, sizeof(st->url), "%s", url);
+    snprintf(st->real, sizeof(st->real), "%s", url);
+    store_url_hide(url, st->url, sizeof(st->url));
     set_defaults(&st->opt, opt);
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->rlock, NULL);
@@ -750,7 +770,7 @@ int store_open(const char *url, const struct store_options *opt, struct store **
     if (!st)
         return fw_fail(err, "%s: out of memory", url);
     st->be = be;
-    st->where = st->url + (where - url);
+    st->where = st->real + (where - url);
     if (!st->opt.no_writer)
         rc = start_writer(st, where, err);
     if (rc == 0)

@@ -123,6 +123,10 @@ typedef uint64_t store_ticket; /* 0 is "nothing to wait for" */
  * and must not call back into the store. */
 typedef void (*store_done_fn)(void *arg, int result, const char *msg);
 
+/* url for messages and logs: the password of "scheme://user:password@host/..." replaced
+ * by "***" (out is url as it is otherwise). */
+void store_url_hide(const char *url, char *out, size_t len);
+
 /* The default database of a repository: "sqlite:REPO/.fwhub/fwhub.db". Returns 0 or -1
  * when it does not fit into len. */
 int store_default_url(const char *repo, char *out, size_t len) FW_NODISCARD;
@@ -197,7 +201,8 @@ void store_stats(struct store *st, struct store_stats *out);
  * store_close stops it. Returns 0 or -1 with err. */
 int store_watch(struct store *st, void (*fn)(void *), void *arg, struct fw_err *err) FW_NODISCARD;
 
-/* The URL the store was opened with, and the database's name for messages ("PATH"). */
+/* The URL the store was opened with, for messages and logs (store_url_hide: without a
+ * password). */
 const char *store_where(const struct store *st);
 
 /* ---- reading ------------------------------------------------------------------------ */

@@ -13,7 +13,10 @@ B=11:22:33:44:55:66
 pg_start
 export FWHUB_DB=$PG_URL # the command line's change records go there too
 make_repo "$R" || { fail "build the repository"; done_testing; exit 1; }
-serve_start "$R" --db "$PG_URL" || { fail "server starts"; done_testing; exit 1; }
+# a password in the URL (the throw-away cluster trusts local connections and ignores it)
+PW_URL=$(printf '%s' "$PG_URL" | sed 's|://postgres@|://postgres:s3cret-pw@|')
+serve_start "$R" --db "$PW_URL" || { fail "server starts"; done_testing; exit 1; }
+expect_in "the log names the database" "$(cat "$SERVE_LOG")" "recording events into postgresql://postgres:***@"
 audits() { pg_sql "SELECT count(*) FROM audit WHERE event = '$1'"; }
 
 expect_eq "the command line's changes are in PostgreSQL" "$(audits target.created)" 1
@@ -69,6 +72,7 @@ expect_in "metrics: up again" "$BODY" "fwhub_store_database_up 1"
 expect_not_in "metrics: reconnected" "$BODY" "fwhub_store_reconnects_total 0"
 serve_stop
 expect_eq "the server stops cleanly" "$SERVE_RC" 0
+expect_not_in "the password never reaches the log" "$(cat "$SERVE_LOG")" "s3cret-pw"
 run "$FWHUB" audit verify --db "$PG_URL"
 expect_rc "audit verify passes at the end" 0
 done_testing
