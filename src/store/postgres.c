@@ -965,6 +965,7 @@ static void pg_unwatch(void *handle)
 
 const struct store_backend store_postgres = {
     .name = "postgresql",
+    .utf8_only = true,
     .open = pg_open,
     .close = pg_close,
     .begin = pg_begin,

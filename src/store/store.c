@@ -230,6 +230,50 @@ static struct queued *copy_event(const struct store_event *ev)
     return q;
 }
 
+/* The length of the valid UTF-8 sequence at p, or 0 when it is not one (overlong forms,
+ * surrogates and code points above U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (c == 0xE0 && p[1] < 0xA0) ||
+            (c == 0xED && p[1] >= 0xA0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80 ||
+            (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* Replaces each byte of q's text that starts no valid UTF-8 sequence by '?', in place. */
+static void scrub_utf8(struct queued *q)
+{
+    unsigned char *p = (unsigned char *)q->text;
+
+    for (size_t i = 0; i < N_TEXT; i++) {
+        while (*p) {
+            size_t n = utf8_len(p);
+
+            if (n == 0) {
+                *p++ = '?';
+                continue;
+            }
+            p += n;
+        }
+        p++; /* the next field follows the NUL */
+    }
+}
+
 static int check_event(const struct store_event *ev, struct fw_err *err)
 {
     switch (ev->kind) {
@@ -870,6 +914,8 @@ static int append(struct store *st, const struct store_event *ev, store_done_fn 
     q = copy_event(ev);
     if (!q)
         return fw_fail(err, "%s: out of memory", st->url);
+    if (st->be->utf8_only)
+        scrub_utf8(q);
     q->done = done;
     q->done_arg = arg;
     q->queued_us = mono_us();

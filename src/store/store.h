@@ -287,6 +287,9 @@ int store_scan_downloads(struct store *st, store_download_fn fn, void *arg,
  * the same table. */
 struct store_backend {
     const char *name; /* "sqlite" */
+    bool utf8_only;   /* text must be valid UTF-8: store.c replaces each byte of an invalid
+                         sequence by '?' before hashing (PostgreSQL refuses such text, and
+                         would fail the whole group for one device's odd User-Agent) */
 
     /* Opens where (the URL without its scheme); creates it when create is set, else
      * returns STORE_MISSING for a database that does not exist. Migrates the schema. */

@@ -35,12 +35,18 @@ expect_eq "targeted download: target.downloaded is committed" "$(audits target.d
 get "$BASE$U/$A/status" -X POST -d '{"version":"10.3.1-custom","status":"Installed"}'
 expect_eq "status report: 202" "$CODE" 202
 
+# bytes that are not UTF-8 (PostgreSQL refuses them in text) become '?', in the record and its hash
+get "$BASE$U/$A/update?model=EVSE&version=10.2.0" -A "$(printf 'odd-\377\376-agent')"
+expect_eq "a User-Agent that is not UTF-8: still answered" "$CODE" 200
+expect_eq "and recorded with '?' for each stray byte" \
+    "$(pg_sql "SELECT user_agent FROM audit WHERE user_agent LIKE 'odd-%'")" "odd-??-agent"
+
 run "$FWHUB" audit --db "$PG_URL" --event 'target.*'
 expect_rc "audit --db postgresql:// exits 0" 0
 expect_in "and lists the server's record" "$OUT" "target.answered"
 run "$FWHUB" audit verify --db "$PG_URL"
 expect_rc "audit verify --db postgresql:// passes" 0
-expect_in "and counts the records (four of the command line, two of the server)" "$OUT" "6 records"
+expect_in "and counts the records (four of the command line, three of the server)" "$OUT" "7 records"
 run "$FWHUB" report --db "$PG_URL" --json
 expect_rc "report --db postgresql:// exits 0" 0
 
@@ -66,7 +72,7 @@ expect_eq "database back: the acknowledged status report is committed" \
 get "$BASE$U/$A/update?model=EVSE&version=10.2.0"
 expect_eq "database back: targeted answers again" "$CODE" 200
 expect_eq "the answer refused with 503 left no record; the later one did" \
-    "$(audits target.answered)" 2
+    "$(audits target.answered)" 3
 get "$BASE/metrics"
 expect_in "metrics: up again" "$BODY" "fwhub_store_database_up 1"
 expect_not_in "metrics: reconnected" "$BODY" "fwhub_store_reconnects_total 0"

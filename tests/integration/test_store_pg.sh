@@ -11,6 +11,7 @@ serve_kill() { [ -z "$CUT_PID" ] || kill "$CUT_PID" 2>/dev/null; }
 pg_start
 # pgcut.py loses the answer to the first COMMIT that passes it (the commit in doubt that did
 # commit)
+: >"$TMP/cut.out"
 python3 "$(dirname "$0")/pgcut.py" "$(cat "$PG_DIR/fwhub.port")" >"$TMP/cut.out" 2>&1 &
 CUT_PID=$!
 i=0
