@@ -21,10 +21,11 @@
  * the head the previous one left. `fwhub audit verify` therefore checks one chain,
  * whatever instance wrote a record.
  *
- * Round trips: begin() is one (BEGIN and the locked head in one simple query); every
- * put_ after it is only queued in libpq's pipeline; commit() sends the queue, the
- * writer's mark and COMMIT, and reads all the answers: two round trips per group,
- * whatever its size.
+ * Round trips: begin() is one (BEGIN and the locked head in one simple query); the put_
+ * functions only add their row to arrays, one per column; commit() sends through libpq's
+ * pipeline one INSERT ... SELECT FROM unnest(arrays) per table, the new head, the
+ * writer's mark and COMMIT, and reads all the answers: two round trips and a handful of
+ * statements per group, whatever its size.
  *
  * A commit whose answer is lost with the connection is in doubt: the server may have
  * committed it or not. Every transaction also writes this connection's mark (its
@@ -90,14 +91,18 @@ static const struct {
     int n;
 } prepared[] = {
     {"set_head", "UPDATE audit_head SET id = $1, hash = $2 WHERE one = 1", 2},
+    /* the rows of a group, one statement per table: arrays of their columns (unnest) */
     {"audit",
      "INSERT INTO audit (id, time, actor, client_addr, user_agent, category, event,"
      " subject_mac, target_version, result, detail, prev_hash, hash)"
-     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+     " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+     " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+     " $13::text[])",
      13},
     {"seen",
      "INSERT INTO devices AS d (mac, model, version, offered, first_seen, last_seen,"
-     " last_addr) VALUES ($1, $2, $3, $4, $5, $5, $6)"
+     " last_addr) SELECT m, mo, v, o, t, t, a FROM unnest($1::text[], $2::text[], $3::text[],"
+     " $4::text[], $5::bigint[], $6::text[]) AS u(m, mo, v, o, t, a)"
      " ON CONFLICT (mac) DO UPDATE SET"
      " model = CASE WHEN excluded.model <> '' THEN excluded.model ELSE d.model END,"
      " version = CASE WHEN excluded.version <> '' THEN excluded.version ELSE d.version END,"
@@ -108,17 +113,34 @@ static const struct {
      6},
     {"status",
      "INSERT INTO status_reports (time, mac, version, status, detail)"
-     " VALUES ($1, $2, $3, $4, $5)",
+     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
      5},
     {"download",
      "INSERT INTO downloads (time, mac, path, bytes, ranges, complete)"
-     " VALUES ($1, $2, $3, $4, $5, $6)",
+     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],"
+     " $6::integer[])",
      6},
     {"mark",
      "INSERT INTO writers (instance, seq, time) VALUES ($1, $2, $3)"
      " ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, time = excluded.time",
      3},
     {"notify", "SELECT pg_notify('" CHANNEL "', $1)", 1},
+};
+
+/* One column of a group's rows, as a PostgreSQL array literal being written: {"a","b" */
+struct column {
+    char *buf;
+    size_t len, cap;
+};
+
+enum { R_AUDIT, R_SEEN, R_STATUS, R_DOWNLOAD, N_TABLES };
+#define COLS_MAX 13
+
+/* The rows of one table queued in the group. */
+struct rows {
+    int ncols;
+    size_t n;
+    struct column col[COLS_MAX];
 };
 
 struct pg {
@@ -132,7 +154,90 @@ struct pg {
     int link;        /* STORE_LINK_ after a failure */
     int64_t head_id; /* the head read by begin() */
     char head_hash[SHA256_HEX_LEN];
+    struct rows rows[N_TABLES];
 };
+
+/* ---- the rows of a group ------------------------------------------------------------- */
+
+static const struct {
+    const char *stmt;
+    int ncols;
+} tables[N_TABLES] = {
+    [R_AUDIT] = {"audit", 13},
+    [R_SEEN] = {"seen", 6},
+    [R_STATUS] = {"status", 5},
+    [R_DOWNLOAD] = {"download", 6},
+};
+
+static void rows_reset(struct pg *p)
+{
+    for (int t = 0; t < N_TABLES; t++) {
+        p->rows[t].n = 0;
+        for (int c = 0; c < p->rows[t].ncols; c++)
+            p->rows[t].col[c].len = 0;
+    }
+}
+
+static void rows_free(struct pg *p)
+{
+    for (int t = 0; t < N_TABLES; t++)
+        for (int c = 0; c < COLS_MAX; c++)
+            free(p->rows[t].col[c].buf);
+}
+
+/* Appends n bytes to col, keeping room for "}" and the NUL. */
+static int col_put(struct column *col, const char *s, size_t n)
+{
+    if (col->len + n + 2 > col->cap) {
+        size_t cap = col->cap ? col->cap : 256;
+        char *b;
+
+        while (col->len + n + 2 > cap)
+            cap *= 2;
+        b = realloc(col->buf, cap);
+        if (!b)
+            return -1;
+        col->buf = b;
+        col->cap = cap;
+    }
+    memcpy(col->buf + col->len, s, n);
+    col->len += n;
+    return 0;
+}
+
+/* Adds v to col as a quoted element of an array literal, '"' and '\' escaped. */
+static int col_add(struct column *col, bool first, const char *v)
+{
+    if (col_put(col, first ? "{\"" : ",\"", 2) < 0)
+        return -1;
+    for (const char *q = v ? v : ""; *q;) {
+        size_t run = strcspn(q, "\"\\");
+
+        if (col_put(col, q, run) < 0)
+            return -1;
+        q += run;
+        if (!*q)
+            break;
+        if (col_put(col, "\\", 1) < 0 || col_put(col, q, 1) < 0)
+            return -1;
+        q++;
+    }
+    return col_put(col, "\"", 1);
+}
+
+/* Queues one row of table t (its columns' text, in order) for the group. */
+static int add_row(struct pg *p, int t, const char *const *vals, struct fw_err *err)
+{
+    struct rows *r = &p->rows[t];
+
+    if (!p->piped)
+        return fw_fail(err, "%s: %s outside a transaction", p->name, tables[t].stmt);
+    for (int c = 0; c < r->ncols; c++)
+        if (col_add(&r->col[c], r->n == 0, vals[c]) < 0)
+            return fw_fail(err, "%s: out of memory for a group of %zu rows", p->name, r->n);
+    r->n++;
+    return 0;
+}
 
 /* ---- connections ---------------------------------------------------------------------- */
 
@@ -318,6 +423,7 @@ static void pg_close(void *db)
     if (!p)
         return;
     PQfinish(p->c);
+    rows_free(p);
     free(p);
 }
 
@@ -347,6 +453,8 @@ static int pg_open(const char *where, bool create, void **out, struct fw_err *er
         return fw_fail(err, "%s: out of memory", where);
     snprintf(p->url, sizeof(p->url), "%s", where);
     store_url_hide(where, p->name, sizeof(p->name));
+    for (int t = 0; t < N_TABLES; t++)
+        p->rows[t].ncols = tables[t].ncols;
     name_instance(p);
     rc = connect_handle(p, err);
     if (rc == 0)
@@ -405,6 +513,7 @@ static int pg_begin(void *db, struct fw_err *err)
     p->sent = 0;
     p->notify = false;
     p->seq++;
+    rows_reset(p);
     if (PQstatus(p->c) != CONNECTION_OK)
         return pg_fail(p, err);
     if (exec(p, "BEGIN; SELECT id, hash FROM audit_head WHERE one = 1 FOR UPDATE", &r, err) < 0)
@@ -446,6 +555,27 @@ static void leave_pipeline(struct pg *p)
     p->piped = false;
 }
 
+/* Sends each table's rows of the group as one INSERT of arrays. */
+static int send_rows(struct pg *p, struct fw_err *err)
+{
+    for (int t = 0; t < N_TABLES; t++) {
+        struct rows *r = &p->rows[t];
+        const char *vals[COLS_MAX];
+
+        if (r->n == 0)
+            continue;
+        for (int c = 0; c < r->ncols; c++) {
+            r->col[c].buf[r->col[c].len] = '}';
+            r->col[c].buf[r->col[c].len + 1] = '\0';
+            vals[c] = r->col[c].buf;
+        }
+        if (queue_stmt(p, tables[t].stmt, r->ncols, vals, err) < 0)
+            return -1;
+    }
+    rows_reset(p);
+    return 0;
+}
+
 static int pg_commit(void *db, struct fw_err *err)
 {
     struct pg *p = db;
@@ -455,7 +585,7 @@ static int pg_commit(void *db, struct fw_err *err)
 
     snprintf(seq, sizeof(seq), "%" PRId64, p->seq);
     snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-    if (queue_stmt(p, "mark", 3, mark, err) < 0 ||
+    if (send_rows(p, err) < 0 || queue_stmt(p, "mark", 3, mark, err) < 0 ||
         (p->notify && queue_stmt(p, "notify", 1, (const char *const[]){p->instance}, err) < 0))
         return -1;
     sent = p->sent + 1;
@@ -530,7 +660,7 @@ static int pg_put_audit(void *db, const struct store_audit *r, struct fw_err *er
     snprintf(t, sizeof(t), "%" PRId64, r->time);
     if (strcmp(r->category, "admin") == 0)
         p->notify = true;
-    return queue_stmt(p, "audit", 13, v, err);
+    return add_row(p, R_AUDIT, v, err);
 }
 
 static int pg_set_audit_head(void *db, int64_t id, const char *hash, struct fw_err *err)
@@ -555,7 +685,7 @@ static int pg_put_seen(void *db, const struct store_event *ev, struct fw_err *er
 
     mac_text(ev->mac, mac);
     snprintf(t, sizeof(t), "%" PRId64, ev->time);
-    return queue_stmt(db, "seen", 6, v, err);
+    return add_row(db, R_SEEN, v, err);
 }
 
 static int pg_put_status(void *db, const struct store_event *ev, struct fw_err *err)
@@ -565,7 +695,7 @@ static int pg_put_status(void *db, const struct store_event *ev, struct fw_err *
 
     mac_text(ev->mac, mac);
     snprintf(t, sizeof(t), "%" PRId64, ev->time);
-    return queue_stmt(db, "status", 5, v, err);
+    return add_row(db, R_STATUS, v, err);
 }
 
 static int pg_put_download(void *db, const struct store_event *ev, struct fw_err *err)
@@ -576,7 +706,7 @@ static int pg_put_download(void *db, const struct store_event *ev, struct fw_err
     mac_text(ev->mac, mac);
     snprintf(t, sizeof(t), "%" PRId64, ev->time);
     snprintf(bytes, sizeof(bytes), "%" PRIu64, ev->bytes);
-    return queue_stmt(db, "download", 6, v, err);
+    return add_row(db, R_DOWNLOAD, v, err);
 }
 
 /* After a commit in doubt: waits for the head row (the old transaction has ended then)

@@ -41,12 +41,17 @@ expect_eq "a User-Agent that is not UTF-8: still answered" "$CODE" 200
 expect_eq "and recorded with '?' for each stray byte" \
     "$(pg_sql "SELECT user_agent FROM audit WHERE user_agent LIKE 'odd-%'")" "odd-??-agent"
 
+# the characters of an array literal pass as they are (a group's rows are sent as arrays)
+get "$BASE$U/$A/update?model=EVSE&version=10.2.0" -A 'q"uote\back,{x} NULL'
+expect_eq "quotes, backslashes, braces and commas are kept" \
+    "$(pg_sql "SELECT user_agent FROM audit WHERE user_agent LIKE 'q%'")" 'q"uote\back,{x} NULL'
+
 run "$FWHUB" audit --db "$PG_URL" --event 'target.*'
 expect_rc "audit --db postgresql:// exits 0" 0
 expect_in "and lists the server's record" "$OUT" "target.answered"
 run "$FWHUB" audit verify --db "$PG_URL"
 expect_rc "audit verify --db postgresql:// passes" 0
-expect_in "and counts the records (four of the command line, three of the server)" "$OUT" "7 records"
+expect_in "and counts the records (four of the command line, four of the server)" "$OUT" "8 records"
 run "$FWHUB" report --db "$PG_URL" --json
 expect_rc "report --db postgresql:// exits 0" 0
 
@@ -72,7 +77,7 @@ expect_eq "database back: the acknowledged status report is committed" \
 get "$BASE$U/$A/update?model=EVSE&version=10.2.0"
 expect_eq "database back: targeted answers again" "$CODE" 200
 expect_eq "the answer refused with 503 left no record; the later one did" \
-    "$(audits target.answered)" 3
+    "$(audits target.answered)" 4
 get "$BASE/metrics"
 expect_in "metrics: up again" "$BODY" "fwhub_store_database_up 1"
 expect_not_in "metrics: reconnected" "$BODY" "fwhub_store_reconnects_total 0"
