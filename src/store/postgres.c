@@ -476,31 +476,81 @@ static int pg_link(void *db)
     return ((struct pg *)db)->link;
 }
 
-/* Reads the answers of the pipeline: sent queries, then the sync. Returns 0 when every
- * query succeeded. */
+/* Drops the connection: the next begin() finds it lost and the writer reconnects. */
+static void drop(struct pg *p)
+{
+    PQfinish(p->c);
+    p->c = NULL;
+    p->piped = false;
+}
+
+/* True when r is the server's own refusal of a query: an error with an SQLSTATE (libpq's
+ * "server closed the connection" has none) that does not end the connection. */
+static bool refused(const PGresult *r)
+{
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+    if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED)
+        return true; /* an earlier query of the pipeline was refused */
+    return state && !(sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0));
+}
+
+/*
+ * Reads the answers of a group's pipeline: sent queries, the last of them COMMIT, then
+ * the sync. The answers come in order, so they tell the outcome:
+ * - COMMIT answered "COMMIT": committed, whatever comes after it (0; a broken sync only
+ *   drops the connection);
+ * - a query before COMMIT failed, or COMMIT was refused (not with the connection's end):
+ *   not committed (-1; p->link LOST when the connection is gone, else OK);
+ * - anything else (the connection ended before COMMIT's answer, or with it): in doubt
+ *   (-1, p->link IN_DOUBT, the connection dropped): reconnect() settles it.
+ */
 static int read_pipeline(struct pg *p, int sent, struct fw_err *err)
 {
-    int rc = 0;
+    bool committed = false, failed = false;
+    int k = 0;
 
-    for (int k = 0; k <= sent; k++) {
+    for (; k <= sent; k++) {
         PGresult *r = PQgetResult(p->c);
         ExecStatusType s = PQresultStatus(r);
+        bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 
-        if (!r) { /* the connection went away between answers */
-            return rc < 0 ? rc : pg_fail(p, err);
-        }
-        if (k == sent ? s != PGRES_PIPELINE_SYNC
-                      : s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == 0) {
-            rc = s == PGRES_PIPELINE_ABORTED ? fw_fail(err, "%s: pipeline aborted", p->name)
-                                             : res_fail(p, r, err);
+        if (!r)
+            break; /* the connection went away between answers */
+        if (k < sent - 1 && !ok && !failed &&
+            (refused(r) || PQresultErrorField(r, PG_DIAG_SQLSTATE))) {
+            failed = true; /* COMMIT comes later: it was not executed */
+            res_fail(p, r, err);
+        } else if (k == sent - 1 && s == PGRES_COMMAND_OK && !failed) {
+            committed = strcmp(PQcmdStatus(r), "COMMIT") == 0;
+            if (!committed) {
+                failed = true;
+                fw_fail(err, "%s: COMMIT answered %s", p->name, PQcmdStatus(r));
+            }
+        } else if (k == sent - 1 && !failed && !ok && refused(r)) {
+            failed = true;
+            res_fail(p, r, err);
         }
         PQclear(r);
         if (PQstatus(p->c) == CONNECTION_BAD)
-            return rc < 0 ? rc : pg_fail(p, err);
+            break;
         if (k < sent)
             PQclear(PQgetResult(p->c)); /* the NULL that ends each query's answers */
     }
-    return rc;
+    if (committed) {
+        if (k <= sent || PQstatus(p->c) == CONNECTION_BAD)
+            drop(p);
+        return 0;
+    }
+    if (failed) {
+        p->link = PQstatus(p->c) == CONNECTION_BAD ? STORE_LINK_LOST : STORE_LINK_OK;
+        return -1;
+    }
+    p->link = STORE_LINK_IN_DOUBT;
+    fw_fail(err, "%s: the connection ended before COMMIT was answered: %s", p->name, pq_msg(p->c));
+    drop(p);
+    return -1;
 }
 
 static int pg_begin(void *db, struct fw_err *err)
@@ -595,11 +645,12 @@ static int pg_commit(void *db, struct fw_err *err)
         return pg_fail(p, err);
     rc = read_pipeline(p, sent, err);
     if (rc == 0) {
+        /* committed: whatever goes wrong now is the next transaction's business */
         leave_pipeline(p);
         p->in_tx = false;
         p->sent = 0;
-        if (PQtransactionStatus(p->c) != PQTRANS_IDLE)
-            return fw_fail(err, "%s: COMMIT did not end the transaction", p->name);
+        if (p->c && PQtransactionStatus(p->c) != PQTRANS_IDLE)
+            drop(p);
     }
     return rc;
 }

@@ -78,9 +78,9 @@ sleep 2
 # a target created on the shared repository is offered by B within two seconds --------------
 head -c 120000 /dev/urandom >"$TMP/in/EVSE_10_3_2_fix.bin"
 t0=$(date +%s%N)
-"$FWHUB" --repo "$R" target create --mac "$B" --issue TICKET-77 --version 10.3.2-fix \
+env -u FWHUB_DB "$FWHUB" --repo "$R" --db "$PG_URL" target create --mac "$B" --issue TICKET-77 --version 10.3.2-fix \
     --model EVSE --firmware "$TMP/in/EVSE_10_3_2_fix.bin" --days 30 >/dev/null 2>"$TMP/create.err"
-expect_eq "target create (recorded in PostgreSQL, NOTIFY to the instances)" "$?" 0
+expect_eq "target create --db (recorded in PostgreSQL, NOTIFY to the instances)" "$?" 0
 t1=$(date +%s%N)
 offered=
 i=0
