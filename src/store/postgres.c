@@ -276,10 +276,24 @@ static int res_fail(struct pg *p, PGresult *r, struct fw_err *err)
     return fw_fail(err, "%s: %.*s", p->name, (int)n, m);
 }
 
+/* Connects with fwhub's defaults, which the URL may override: a connect timeout, TCP
+ * keepalives (a database behind a broken network is noticed in about half a minute, not
+ * hours), and idle_in_transaction_session_timeout, so that the server ends a transaction
+ * of a writer that vanished (network partition) instead of letting it hold the chain's
+ * head row, which every instance waits for. */
 static PGconn *connect_url(const char *url)
 {
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *vals[] = {CONNECT_TIMEOUT, "fwhub", url, NULL};
+    const char *keys[] = {
+        "connect_timeout",  "application_name", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "options",          "dbname",          NULL};
+    const char *vals[] = {CONNECT_TIMEOUT,
+                          "fwhub",
+                          "10",
+                          "5",
+                          "3",
+                          "-c idle_in_transaction_session_timeout=10s",
+                          url,
+                          NULL};
 
     return PQconnectdbParams(keys, vals, 1);
 }
