@@ -13,7 +13,7 @@ OPT := -O2 -g
 endif
 
 CC ?= cc
-PKGS := jansson openssl sqlite3
+PKGS := jansson openssl sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # the server (fwhub binary only; libfwhub.a and its unit tests need neither h2o nor libcurl,

@@ -46,3 +46,6 @@ done
 echo
 echo "== serving: update answers and downloads, fwhub beside nginx (bench/serve.sh) =="
 FWHUB=${FWHUB:-$BUILD/fwhub} sh bench/serve.sh
+echo
+echo "== event store: SQLite beside PostgreSQL, one and two writer processes (bench/store_pg.sh) =="
+BUILD=$BUILD sh bench/store_pg.sh

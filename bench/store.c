@@ -88,8 +88,50 @@ static int bench(const char *dir, const char *name, const struct store_options *
     return store_close(st, &err);
 }
 
+/* `store --db URL EVENTS THREADS sync|queued`: one run into an existing or new database at
+ * URL (bench/store_pg.sh runs it beside SQLite, and twice at once for two writer processes);
+ * prints "records=N seconds=S rate=R". */
+static int one_run(int argc, char **argv)
+{
+    struct store_options o = {0};
+    struct store_stats s;
+    struct store *st = NULL;
+    struct run r[64];
+    pthread_t th[64];
+    struct fw_err err;
+    long n = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+    long threads = argc > 4 ? strtol(argv[4], NULL, 10) : 0;
+    bool sync = argc > 5 && strcmp(argv[5], "sync") == 0;
+    double t0, dt;
+
+    if (argc != 6 || n <= 0 || threads < 1 || threads > 64 ||
+        (!sync && strcmp(argv[5], "queued") != 0)) {
+        fprintf(stderr, "usage: store --db URL EVENTS THREADS(1-64) sync|queued\n");
+        return 2;
+    }
+    if (store_open(argv[2], &o, &st, &err) != 0)
+        return fprintf(stderr, "%s\n", err.msg), 1;
+    t0 = now_s();
+    for (long i = 0; i < threads; i++) {
+        r[i] = (struct run){st, n / threads, sync, 0};
+        pthread_create(&th[i], NULL, writer, &r[i]);
+    }
+    for (long i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+    if (store_flush(st, &err) != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    dt = now_s() - t0;
+    store_stats(st, &s);
+    printf("records=%llu seconds=%.3f rate=%.0f commits=%llu\n",
+           (unsigned long long)s.audit_committed, dt, (double)s.audit_committed / dt,
+           (unsigned long long)s.transactions);
+    return store_close(st, &err) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--db") == 0)
+        return one_run(argc, argv);
     long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
     const char *dir = argc > 2 ? argv[2] : "/tmp";
     struct store_options group = {0}, nolinger = {.no_linger = true}, single = {0};
@@ -97,7 +139,8 @@ int main(int argc, char **argv)
     double one1, one16, group16, group64, nolinger64, queued;
 
     if (n <= 0) {
-        fprintf(stderr, "usage: store [EVENTS] [DIR]\n");
+        fprintf(stderr,
+                "usage: store [EVENTS] [DIR] | store --db URL EVENTS THREADS sync|queued\n");
         return 2;
     }
     store_options_per_event(&single);

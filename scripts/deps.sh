@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh: installs the Debian packages fwhub needs to build and test, when missing.
 set -eu
-PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev libh2o-evloop-dev libcurl4-openssl-dev curl sqlite3 python3 openssl chromium valgrind"
+PKGS="build-essential pkg-config libjansson-dev libssl-dev libsqlite3-dev libcmocka-dev libh2o-evloop-dev libcurl4-openssl-dev libpq-dev postgresql curl sqlite3 python3 openssl chromium valgrind"
 # `deps.sh bench` adds what the benchmarks compare against
 [ "${1:-}" = bench ] && PKGS="$PKGS wrk nginx-light"
 # `deps.sh fuzz` adds clang and its libFuzzer runtime, for `make fuzz` only

@@ -20,7 +20,7 @@ static const struct command commands[] = {
 };
 
 static const char usage[] =
-    "Usage: fwhub [--repo DIR] <command> [options]\n"
+    "Usage: fwhub [--repo DIR] [--db URL] <command> [options]\n"
     "\n"
     "Distributes firmware: general releases per hardware model, and targeted fixes for\n"
     "single devices named by their MAC address.\n"
@@ -41,6 +41,8 @@ static const char usage[] =
     "Options:\n"
     "  --repo DIR     the repository (default: $FWHUB_REPO, else the current directory);\n"
     "                 every command also accepts it after its name\n"
+    "  --db URL       the event store every command records into and reads (as $FWHUB_DB):\n"
+    "                 sqlite:PATH, PATH or postgresql://... (default REPO/.fwhub/fwhub.db)\n"
     "  -h, --help     this text; 'fwhub <command> --help' describes a command\n"
     "  --version      fwhub's version\n"
     "\n"
@@ -84,6 +86,16 @@ static int global_options(struct cli *cli, int argc, char **argv, int *rc)
             printf("fwhub %s\n", FWHUB_VERSION);
             *rc = CLI_OK;
             return -1;
+        }
+        if (strcmp(a, "--db") == 0 || strncmp(a, "--db=", 5) == 0) {
+            const char *url = a[4] == '=' ? a + 5 : i + 1 < argc ? argv[++i] : NULL;
+
+            /* the commands take the store from $FWHUB_DB (cli_db_url, serve's events_open) */
+            if (!url || !url[0] || setenv("FWHUB_DB", url, 1) < 0) {
+                *rc = cli_usage(cli, "--db: expected sqlite:PATH, PATH or postgresql://...");
+                return -1;
+            }
+            continue;
         }
         if (strncmp(a, "--repo=", 7) == 0) {
             cli->repo = a + 7;

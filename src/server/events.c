@@ -14,6 +14,7 @@
 #include "server.h"
 #include "srvlog.h"
 #include "store/store.h"
+#include "watch.h"
 #include "webhooks.h"
 
 #define ACTOR_MAX   (sizeof("device:") + MAC_STR_LEN)
@@ -49,10 +50,17 @@ int events_status_index(const char *name)
     return -1;
 }
 
+/* From the store's listener thread: a catalog change was committed somewhere. */
+static void catalog_notice(void *arg)
+{
+    (void)arg;
+    watch_poke();
+}
+
 int events_open(const char *url, const char *repo, struct fw_err *err)
 {
     const char *env = getenv("FWHUB_DB");
-    char def[STORE_URL_MAX];
+    char def[STORE_URL_MAX], shown[STORE_URL_MAX];
 
     if (!url && env && env[0])
         url = env;
@@ -61,9 +69,13 @@ int events_open(const char *url, const char *repo, struct fw_err *err)
             return fw_fail(err, "%s: path too long for the event store's URL", repo);
         url = def;
     }
+    store_url_hide(url, shown, sizeof(shown));
     if (store_open(url, NULL, &store, err) < 0)
-        return fw_context(err, "cannot open the event store %s", url);
-    srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", url);
+        return fw_context(err, "cannot open the event store %s", shown);
+    srvlog(SRVLOG_INFO, "store_open", store_where(store), "recording events into %s", shown);
+    /* PostgreSQL: other instances announce their catalog changes (LISTEN/NOTIFY) */
+    if (store_watch(store, catalog_notice, NULL, err) < 0)
+        return fw_context(err, "cannot listen for catalog changes on %s", shown);
     return 0;
 }
 
@@ -385,4 +397,13 @@ void events_render_metrics(struct jbuf *b)
         jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
     render_commit_histogram(b, &s);
     webhooks_render_metrics(b);
+    n = snprintf(line, sizeof(line),
+                 "# HELP fwhub_store_database_up 0 while the writer waits for the database.\n"
+                 "# TYPE fwhub_store_database_up gauge\nfwhub_store_database_up %d\n"
+                 "# HELP fwhub_store_reconnects_total Connections to the database made again.\n"
+                 "# TYPE fwhub_store_reconnects_total counter\n"
+                 "fwhub_store_reconnects_total %" PRIu64 "\n",
+                 !s.db_down, s.reconnects);
+    if (n > 0)
+        jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -39,8 +39,8 @@ static const char usage[] =
     "                          idle connection is closed after S seconds (default 10)\n"
     "  --send-timeout S        a download whose client reads nothing for S seconds is cut\n"
     "                          (HTTP/1.1; default 60)\n"
-    "  --db URL                the event store: sqlite:PATH or PATH (default: $FWHUB_DB,\n"
-    "                          else REPO/.fwhub/fwhub.db)\n"
+    "  --db URL                the event store: sqlite:PATH, PATH or postgresql://...\n"
+    "                          (default: $FWHUB_DB, else REPO/.fwhub/fwhub.db)\n"
     "  --webhooks FILE         notify these URLs of targeted fixes created, answered,\n"
     "                          downloaded, confirmed, expiring and of device failures\n"
     "                          (a JSON list of {url, events, secret_file}; docs/audit.md)\n"
@@ -261,7 +261,7 @@ static int one(struct serve_options *o, int c, const char *arg)
         return size_arg("--max-upload", arg, &o->max_upload);
     case OPT_DB:
         o->db = arg;
-        return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH or PATH");
+        return arg[0] ? OPTIONS_RUN : bad("--db: expected sqlite:PATH, PATH or postgresql://...");
     case OPT_WEBHOOKS:
         o->webhooks = arg;
         return arg[0] ? OPTIONS_RUN : bad("--webhooks: expected a JSON file of hooks");

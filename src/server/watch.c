@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
      IN_DELETE_SELF | IN_MOVE_SELF)
 
 static sigset_t watched;
+static int poke_fd = -1; /* watch_poke's eventfd */
 
 void watch_block_signals(void)
 {
@@ -33,6 +35,16 @@ void watch_block_signals(void)
     sigaddset(&watched, SIGINT);
     pthread_sigmask(SIG_BLOCK, &watched, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (poke_fd < 0)
+        poke_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+void watch_poke(void)
+{
+    uint64_t one = 1;
+
+    if (poke_fd >= 0 && write(poke_fd, &one, sizeof(one)) < 0)
+        return; /* the counter is full: a reload is due anyway */
 }
 
 static uint64_t mix(uint64_t h, const void *p, size_t n)
@@ -154,10 +166,15 @@ int watch_run(const char *repo, long poll_interval)
                poll_interval);
     add_watches(ifd, repo);
     while (sig != SIGTERM && sig != SIGINT) {
-        struct pollfd pf[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
-        int n = poll(pf, ifd < 0 ? 1 : 2, settling ? SETTLE_MS : (int)(poll_interval * 1000));
+        struct pollfd pf[3] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}, {poke_fd, POLLIN, 0}};
+        int n = poll(pf, 3, settling ? SETTLE_MS : (int)(poll_interval * 1000));
 
         sig = 0;
+        if (n > 0 && poke_fd >= 0 && (pf[2].revents & POLLIN)) {
+            drain(poke_fd);
+            reload(repo, "database notice", &seen);
+            continue;
+        }
         if (n > 0 && (pf[0].revents & POLLIN))
             sig = take_signal(sfd);
         if (sig == SIGHUP)

@@ -57,6 +57,12 @@ static const char *const migrations[] = {
     "CREATE INDEX audit_by_time ON audit (time);"
     "CREATE INDEX status_by_mac ON status_reports (mac, id);"
     "CREATE INDEX downloads_by_mac ON downloads (mac, id);",
+
+    /* 3: one row per writing process and its last transaction; postgres.c settles a
+     * commit whose answer was lost with the connection by it. SQLite has no connection
+     * to lose and leaves it empty; the step keeps both backends' numbers the same. */
+    "CREATE TABLE writers (instance TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+    " time INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

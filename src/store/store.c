@@ -19,7 +19,12 @@
 #define DEFAULT_SEEN_MS   1000
 #define FAILED_RANGES     64 /* failed batches whose tickets store_wait can still name */
 #define COMMIT_TRIES      3
-#define N_TEXT            12 /* string fields of struct store_event */
+#define DEFAULT_WAIT_MS   3000      /* notified events, while the database is away */
+#define BACKOFF_MIN_US    100000u   /* reconnecting: first pause */
+#define BACKOFF_MAX_US    5000000u  /* reconnecting: longest pause */
+#define GIVE_UP_US        10000000u /* closing: how long to wait for an absent database */
+#define EXPIRE_EVERY_US   50000u    /* reconnecting: how often waiting events are checked */
+#define N_TEXT            12        /* string fields of struct store_event */
 
 /* One event in the queue or the seen map; its strings live in text. */
 struct queued {
@@ -28,6 +33,7 @@ struct queued {
     store_done_fn done;
     void *done_arg;
     uint64_t queued_us; /* monotonic clock at append */
+    bool gave_up;       /* done reported a failure while the database was away: not written */
     char text[];
 };
 
@@ -42,8 +48,11 @@ struct seen_map {
 };
 
 struct store {
-    char url[STORE_URL_MAX];
+    char url[STORE_URL_MAX];  /* for messages: without a password (store_url_hide) */
+    char real[STORE_URL_MAX]; /* as given */
+    const char *where;        /* real without the backend's scheme, as be->open takes it */
     const struct store_backend *be;
+    void *watch; /* be->watch's handle, or NULL */
     struct store_options opt;
     void *wdb; /* the writer thread's handle */
     void *rdb; /* the readers' handle, under rlock */
@@ -67,6 +76,8 @@ struct store {
     unsigned waiters;     /* threads in store_wait */
     size_t notify_queued; /* queued events with a callback */
     bool stopping, thread_running;
+    uint64_t down_since_us; /* the writer lost its connection then; 0 while connected */
+    uint64_t last_expire_us;
     pthread_t thread;
     char last_err[FW_ERRLEN];
     struct store_stats stats;
@@ -106,6 +117,20 @@ const char *store_where(const struct store *st)
 
 /* ---- URLs ---------------------------------------------------------------------------- */
 
+void store_url_hide(const char *url, char *out, size_t len)
+{
+    const char *start = strstr(url, "://"), *at, *colon;
+
+    snprintf(out, len, "%s", url);
+    if (!start)
+        return;
+    start += 3;
+    at = strrchr(start, '@');
+    colon = strchr(start, ':');
+    if (at && colon && colon < at && (size_t)(colon - url) < len)
+        snprintf(out + (colon - url), len - (size_t)(colon - url), ":***%s", at);
+}
+
 static bool has_scheme(const char *url)
 {
     const char *p = url;
@@ -122,14 +147,22 @@ static int parse_url(const char *url, const struct store_backend **be, const cha
                      struct fw_err *err)
 {
     if (!url || !url[0])
-        return fw_fail(err, "database: expected sqlite:PATH or a path, got an empty string");
-    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+        return fw_fail(err, "database: expected sqlite:PATH, a path or postgresql://..., got an "
+                            "empty string");
+    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+        *be = &store_postgres;
+        *where = url; /* libpq reads the URL itself */
+        return 0;
+    }
+    if (has_scheme(url)) {
+        char shown[STORE_URL_MAX];
+
+        store_url_hide(url, shown, sizeof(shown));
         return fw_fail(err,
-                       "%s: PostgreSQL is not supported yet (it comes with issue 7); use "
-                       "sqlite:PATH",
-                       url);
-    if (has_scheme(url))
-        return fw_fail(err, "%s: unknown database scheme; expected sqlite:PATH or a path", url);
+                       "%s: unknown database scheme; expected sqlite:PATH, a path or "
+                       "postgresql://...",
+                       shown);
+    }
     *be = &store_sqlite;
     *where = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
     if (!**where)
@@ -195,6 +228,50 @@ static struct queued *copy_event(const struct store_event *ev)
     if (!q->ev.time)
         q->ev.time = isotime_now();
     return q;
+}
+
+/* The length of the valid UTF-8 sequence at p, or 0 when it is not one (overlong forms,
+ * surrogates and code points above U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (c == 0xE0 && p[1] < 0xA0) ||
+            (c == 0xED && p[1] >= 0xA0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80 ||
+            (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* Replaces each byte of q's text that starts no valid UTF-8 sequence by '?', in place. */
+static void scrub_utf8(struct queued *q)
+{
+    unsigned char *p = (unsigned char *)q->text;
+
+    for (size_t i = 0; i < N_TEXT; i++) {
+        while (*p) {
+            size_t n = utf8_len(p);
+
+            if (n == 0) {
+                *p++ = '?';
+                continue;
+            }
+            p += n;
+        }
+        p++; /* the next field follows the NUL */
+    }
 }
 
 static int check_event(const struct store_event *ev, struct fw_err *err)
@@ -331,7 +408,7 @@ static int write_batch(struct store *st, struct queued **v, size_t n, struct fw_
         goto fail;
     first = id;
     for (size_t i = 0; i < n; i++)
-        if (write_one(st, &v[i]->ev, &id, prev, err) < 0)
+        if (!v[i]->gave_up && write_one(st, &v[i]->ev, &id, prev, err) < 0)
             goto fail;
     if (id != first && st->be->set_audit_head(st->wdb, id, prev, err) < 0)
         goto fail;
@@ -348,18 +425,121 @@ const uint64_t store_commit_bucket_us[STORE_COMMIT_BUCKETS] = {
     250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000,
 };
 
-/* write_batch, tried again after 10 and 100 ms (a lock held too long by another process,
- * a full disk that an operator frees). Times the commit into the stats. */
+/* Reports a failure to the notified events that waited longer than wait_ms, and marks
+ * them so that they are not written (under lock). A held request is answered 503 then,
+ * never without its record. */
+static void expire(struct store *st, struct queued *q, uint64_t now, const char *why)
+{
+    if (!q->done || q->gave_up || now - q->queued_us < (uint64_t)st->opt.wait_ms * 1000u)
+        return;
+    q->done(q->done_arg, -1, why);
+    q->done = NULL;
+    q->gave_up = true;
+    st->stats.failed++;
+}
+
+/* While the database is away: expires the notified events in the queue and, when the
+ * outcome of the last commit is known (not in doubt), those of the batch in hand (under
+ * lock). */
+static void expire_waiting(struct store *st, struct queued **v, size_t n, bool doubt,
+                           const char *last)
+{
+    uint64_t now = mono_us();
+    char why[FW_ERRLEN + 64];
+
+    if (now - st->last_expire_us < EXPIRE_EVERY_US)
+        return;
+    st->last_expire_us = now;
+    snprintf(why, sizeof(why), "the database is unavailable: %s", last);
+    for (size_t i = 0; i < st->count; i++)
+        expire(st, st->ring[(st->head + i) % st->opt.queue_max], now, why);
+    if (st->notify_queued > 0) {
+        st->notify_queued = 0;
+        for (size_t i = 0; i < st->count; i++)
+            st->notify_queued += st->ring[(st->head + i) % st->opt.queue_max]->done != NULL;
+    }
+    for (size_t i = 0; !doubt && i < n; i++)
+        expire(st, v[i], now, why);
+}
+
+/*
+ * The connection to the database went away during write_batch (link says how: lost, or
+ * in doubt when COMMIT was sent and its answer never came). Reconnects with a backoff
+ * from BACKOFF_MIN_US doubling to BACKOFF_MAX_US; meanwhile the queue keeps filling (up
+ * to queue_max: then appends answer STORE_BUSY) and notified events that waited longer
+ * than wait_ms are failed and not written. Returns 1 when connected again and v must be
+ * written again, 0 when the commit in doubt turned out committed, -1 when the store is
+ * closing and the database stayed away GIVE_UP_US (err: why; after a commit in doubt the
+ * events may have been committed after all, and err says so).
+ */
+static int recover(struct store *st, struct queued **v, size_t n, int link, struct fw_err *err)
+{
+    uint64_t delay = BACKOFF_MIN_US;
+    bool doubt = link == STORE_LINK_IN_DOUBT, committed = false;
+    struct fw_err e2 = {""};
+
+    pthread_mutex_lock(&st->lock);
+    if (!st->down_since_us)
+        st->down_since_us = mono_us();
+    st->stats.db_down = true;
+    for (;;) {
+        uint64_t next = mono_us() + delay, now;
+
+        while ((now = mono_us()) < next) {
+            struct timespec ts;
+
+            expire_waiting(st, v, n, doubt, err->msg);
+            if (st->stopping && now - st->down_since_us >= GIVE_UP_US) {
+                pthread_mutex_unlock(&st->lock);
+                return fw_context(err, "%s: gave up at close, the database is unavailable%s",
+                                  st->url, doubt ? " (the last commit may have succeeded)" : "");
+            }
+            deadline_of(now + EXPIRE_EVERY_US < next ? now + EXPIRE_EVERY_US : next, &ts);
+            pthread_cond_timedwait(&st->wake, &st->lock, &ts);
+        }
+        delay = delay * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : delay * 2;
+        pthread_mutex_unlock(&st->lock);
+        int rc = st->be->reconnect(st->wdb, &committed, &e2);
+        pthread_mutex_lock(&st->lock);
+        if (rc == 0)
+            break;
+        snprintf(err->msg, sizeof(err->msg), "%s", e2.msg);
+    }
+    st->down_since_us = 0;
+    st->stats.db_down = false;
+    st->stats.reconnects++;
+    st->stats.in_doubt += doubt;
+    pthread_mutex_unlock(&st->lock);
+    return committed ? 0 : 1;
+}
+
+/* write_batch, tried again after 10 and 100 ms when the database refused it (a lock held
+ * too long by another process, a full disk that an operator frees), and for as long as
+ * it takes when the connection to it went away (recover). Times the commit into the
+ * stats. */
 static int commit_events(struct store *st, struct queued **v, size_t n, struct fw_err *err)
 {
     uint64_t t0 = mono_us(), dt;
     size_t b = 0;
-    int rc = -1;
+    int rc, tries = 0;
 
-    for (int i = 0; i < COMMIT_TRIES && rc < 0; i++) {
-        if (i > 0)
-            nanosleep(&(struct timespec){0, i == 1 ? 10000000L : 100000000L}, NULL);
+    for (;;) {
+        int link;
+
         rc = write_batch(st, v, n, err);
+        if (rc == 0)
+            break;
+        link = st->be->link ? st->be->link(st->wdb) : STORE_LINK_OK;
+        if (link == STORE_LINK_OK) {
+            if (++tries >= COMMIT_TRIES)
+                break;
+            nanosleep(&(struct timespec){0, tries == 1 ? 10000000L : 100000000L}, NULL);
+            continue;
+        }
+        rc = recover(st, v, n, link, err);
+        if (rc <= 0)
+            break;
+        tries = 0;
     }
     dt = mono_us() - t0;
     while (b < STORE_COMMIT_BUCKETS && dt > store_commit_bucket_us[b])
@@ -380,7 +560,16 @@ static size_t count_audit(struct queued **v, size_t n)
     size_t k = 0;
 
     for (size_t i = 0; i < n; i++)
-        k += v[i]->ev.kind == STORE_AUDIT;
+        k += v[i]->ev.kind == STORE_AUDIT && !v[i]->gave_up;
+    return k;
+}
+
+static size_t count_gave_up(struct queued **v, size_t n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        k += v[i]->gave_up;
     return k;
 }
 
@@ -398,9 +587,9 @@ static void run_batch(struct store *st, struct queued **v, size_t n)
     if (rc < 0) {
         snprintf(st->last_err, sizeof(st->last_err), "%s", err.msg);
         add_failed(st, v[0]->ticket, v[n - 1]->ticket);
-        st->stats.failed += n;
+        st->stats.failed += n - count_gave_up(v, n);
     } else {
-        st->stats.committed += n;
+        st->stats.committed += n - count_gave_up(v, n);
         st->stats.audit_committed += count_audit(v, n);
     }
     st->done_ticket = v[n - 1]->ticket;
@@ -552,6 +741,8 @@ static void set_defaults(struct store_options *o, const struct store_options *gi
         o->seen_max = DEFAULT_SEEN_MAX;
     if (!o->seen_interval_ms)
         o->seen_interval_ms = DEFAULT_SEEN_MS;
+    if (!o->wait_ms)
+        o->wait_ms = DEFAULT_WAIT_MS;
 }
 
 static struct store *new_store(const char *url, const struct store_options *opt)
@@ -561,7 +752,8 @@ static struct store *new_store(const char *url, const struct store_options *opt)
 
     if (!st)
         return NULL;
-    snprintf(st->url, sizeof(st->url), "%s", url);
+    snprintf(st->real, sizeof(st->real), "%s", url);
+    store_url_hide(url, st->url, sizeof(st->url));
     set_defaults(&st->opt, opt);
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->rlock, NULL);
@@ -575,6 +767,8 @@ static struct store *new_store(const char *url, const struct store_options *opt)
 
 static void free_store(struct store *st)
 {
+    if (st->watch)
+        st->be->unwatch(st->watch);
     if (st->wdb)
         st->be->close(st->wdb);
     if (st->rdb)
@@ -628,6 +822,7 @@ int store_open(const char *url, const struct store_options *opt, struct store **
     if (!st)
         return fw_fail(err, "%s: out of memory", url);
     st->be = be;
+    st->where = st->real + (where - url);
     if (!st->opt.no_writer)
         rc = start_writer(st, where, err);
     if (rc == 0)
@@ -646,6 +841,9 @@ int store_close(struct store *st, struct fw_err *err)
 
     if (!st)
         return 0;
+    if (st->watch)
+        st->be->unwatch(st->watch);
+    st->watch = NULL;
     pthread_mutex_lock(&st->lock);
     st->stopping = true;
     pthread_cond_signal(&st->wake);
@@ -724,6 +922,8 @@ static int append(struct store *st, const struct store_event *ev, store_done_fn 
     q = copy_event(ev);
     if (!q)
         return fw_fail(err, "%s: out of memory", st->url);
+    if (st->be->utf8_only)
+        scrub_utf8(q);
     q->done = done;
     q->done_arg = arg;
     q->queued_us = mono_us();
@@ -821,6 +1021,15 @@ int store_flush(struct store *st, struct fw_err *err)
         fw_fail(err, "%s: some events could not be committed: %s", st->url, st->last_err);
     pthread_mutex_unlock(&st->lock);
     return failed ? -1 : 0;
+}
+
+int store_watch(struct store *st, void (*fn)(void *), void *arg, struct fw_err *err)
+{
+    if (!st->be->watch)
+        return 0;
+    if (st->watch)
+        return fw_fail(err, "%s: already watched", st->url);
+    return st->be->watch(st->where, fn, arg, &st->watch, err);
 }
 
 void store_stats(struct store *st, struct store_stats *out)

@@ -45,6 +45,15 @@
  * a notify callback, a flush) it commits at once, and what arrives during that commit
  * makes the next group. With synchronous=FULL (sqlite.c says why) a commit costs one
  * fsync, shared by the whole group.
+ *
+ * PostgreSQL (postgres.c): when the connection goes away, the writer keeps its group and
+ * the queue (appends answer STORE_BUSY once it is full), reconnects with a backoff from
+ * 100 ms doubling to 5 s, and commits them once the database is back. A notified event
+ * (a held targeted answer) waits at most wait_ms [3 s] of that: its callback then reports
+ * a failure (the server answers 503) and it is not written. A commit whose answer was
+ * lost with the connection is settled on the new connection before anything else
+ * (postgres.c), so nothing is lost and nothing is written twice. store_close waits up to
+ * 10 s for a database that is away, then reports what it could not write.
  */
 
 /* Results of the functions of this module besides 0 and -1 (which are as everywhere). */
@@ -98,6 +107,9 @@ struct store_options {
     unsigned seen_interval_ms; /* how often seen devices are written [1000] */
     bool no_create;            /* fail with STORE_MISSING instead of creating the database */
     bool no_writer;            /* readers only: no writer thread, appends fail */
+    unsigned wait_ms;          /* while the database is away (PostgreSQL): how long an
+                                  event of store_append_notify may wait before its
+                                  callback reports a failure [3000]; it is not written */
 };
 
 /* Sets one transaction per event (batch_max 1, no linger): for benchmarks. */
@@ -111,16 +123,22 @@ typedef uint64_t store_ticket; /* 0 is "nothing to wait for" */
  * and must not call back into the store. */
 typedef void (*store_done_fn)(void *arg, int result, const char *msg);
 
+/* url for messages and logs: the password of "scheme://user:password@host/..." replaced
+ * by "***" (out is url as it is otherwise). */
+void store_url_hide(const char *url, char *out, size_t len);
+
 /* The default database of a repository: "sqlite:REPO/.fwhub/fwhub.db". Returns 0 or -1
  * when it does not fit into len. */
 int store_default_url(const char *repo, char *out, size_t len) FW_NODISCARD;
 
-/* Opens the store at url: "sqlite:PATH" or a plain PATH (SQLite); "postgresql://..." is
- * refused for now (issue 7). A missing database is created with its directory (mode
- * 0700, one level) and brought to the current schema (numbered migrations, see
- * sqlite.c); an existing one is migrated forward, never backward: a database newer than
- * this fwhub is refused. Starts the writer thread unless opt->no_writer. Returns 0 and
- * *out, STORE_MISSING (with opt->no_create), or -1; err names the database. */
+/* Opens the store at url: "sqlite:PATH" or a plain PATH (SQLite), or "postgresql://..."
+ * (or "postgres://...", a libpq connection URI; the database must exist, fwhub creates
+ * its tables). A missing SQLite database is created with its directory (mode 0700, one
+ * level); either is brought to the current schema (numbered migrations, the same in
+ * sqlite.c and postgres.c); an existing one is migrated forward, never backward: a
+ * database newer than this fwhub is refused. With opt->no_create a PostgreSQL database
+ * without fwhub's tables is STORE_MISSING. Starts the writer thread unless opt->no_writer. Returns
+ * 0 and *out, STORE_MISSING (with opt->no_create), or -1; err names the database. */
 int store_open(const char *url, const struct store_options *opt, struct store **out,
                struct fw_err *err) FW_NODISCARD;
 
@@ -174,11 +192,24 @@ struct store_stats {
     uint64_t commit_buckets[STORE_COMMIT_BUCKETS + 1]; /* commits that took at most
                                    store_commit_bucket_us[i] (and more than the bucket
                                    before); the last: longer than every bound */
+    uint64_t reconnects;      /* connections to the database made again (PostgreSQL) */
+    uint64_t in_doubt;        /* commits whose answer was lost with the connection, settled
+                                 after reconnecting */
+    bool db_down;             /* the writer is waiting for the database now */
 };
 
 void store_stats(struct store *st, struct store_stats *out);
 
-/* The URL the store was opened with, and the database's name for messages ("PATH"). */
+/* Calls fn(arg) from a thread of the store whenever a catalog change is committed to the
+ * database by any process (an audit record of the category "admin": target.created,
+ * target.archived, release.added, ...), and after the store reconnected to it; fn must
+ * be quick and thread-safe. Only PostgreSQL delivers such changes (LISTEN/NOTIFY); with
+ * SQLite this returns 0 and fn is never called (the file system is the only channel).
+ * store_close stops it. Returns 0 or -1 with err. */
+int store_watch(struct store *st, void (*fn)(void *), void *arg, struct fw_err *err) FW_NODISCARD;
+
+/* The URL the store was opened with, for messages and logs (store_url_hide: without a
+ * password). */
 const char *store_where(const struct store *st);
 
 /* ---- reading ------------------------------------------------------------------------ */
@@ -263,6 +294,9 @@ int store_scan_downloads(struct store *st, store_download_fn fn, void *arg,
  * the same table. */
 struct store_backend {
     const char *name; /* "sqlite" */
+    bool utf8_only;   /* text must be valid UTF-8: store.c replaces each byte of an invalid
+                         sequence by '?' before hashing (PostgreSQL refuses such text, and
+                         would fail the whole group for one device's odd User-Agent) */
 
     /* Opens where (the URL without its scheme); creates it when create is set, else
      * returns STORE_MISSING for a database that does not exist. Migrates the schema. */
@@ -291,8 +325,28 @@ struct store_backend {
     int (*scan_devices)(void *db, store_device_fn fn, void *arg, struct fw_err *err);
     int (*scan_status)(void *db, store_status_fn fn, void *arg, struct fw_err *err);
     int (*scan_downloads)(void *db, store_download_fn fn, void *arg, struct fw_err *err);
+
+    /* Backends over a network connection (postgres.c) fill the rest; sqlite.c leaves them
+     * NULL. After begin, a put_ or commit failed, link(db) says whether the connection
+     * went away: STORE_LINK_OK (no: the database refused, as with SQLite), STORE_LINK_LOST
+     * (gone, and the transaction did not commit) or STORE_LINK_IN_DOUBT (gone after COMMIT
+     * was sent: it may have committed). reconnect opens a new connection; after
+     * STORE_LINK_IN_DOUBT it also finds out what became of that transaction and sets
+     * *committed (false otherwise). */
+    int (*link)(void *db);
+    int (*reconnect)(void *db, bool *committed, struct fw_err *err);
+
+    /* Starts a thread of the backend that calls fn(arg) whenever a transaction with an
+     * "admin" audit record (a catalog change) commits, from any process, and after it
+     * reconnected (it may have missed one); stops it. */
+    int (*watch)(const char *where, void (*fn)(void *), void *arg, void **handle,
+                 struct fw_err *err);
+    void (*unwatch)(void *handle);
 };
 
+enum { STORE_LINK_OK, STORE_LINK_LOST, STORE_LINK_IN_DOUBT };
+
 extern const struct store_backend store_sqlite;
+extern const struct store_backend store_postgres;
 
 #endif

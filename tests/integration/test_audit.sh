@@ -85,9 +85,9 @@ expect_in "the table has a header" "$OUT" "EVENT"
 expect_in "and the records" "$OUT" "target.replaced"
 run "$FWHUB" audit --db "sqlite:$DB"
 expect_in "--db sqlite:PATH reads the same store" "$OUT" "target.replaced"
-run "$FWHUB" audit --db postgresql://fwhub@localhost/fwhub
-expect_rc "postgresql:// is refused" 1
-expect_in "as not supported yet" "$ERR" "not supported yet"
+run "$FWHUB" audit --db postgresql://fwhub@127.0.0.1:1/fwhub
+expect_rc "a PostgreSQL server that is not there is an error" 1
+expect_in "naming the connection" "$ERR" "cannot connect"
 
 # verify ------------------------------------------------------------------------------------
 fw audit verify

@@ -1,10 +1,13 @@
-/* test_store.c: the event store: queue, group commit, SQLite schema, and the audit chain. */
+/* test_store.c: the event store: queue, group commit, schema, and the audit chain, on SQLite,
+ * or on PostgreSQL when FWHUB_TEST_DB names a postgresql:// database (its public schema is
+ * emptied before each test; tests/integration/test_store_pg.sh starts one and runs this). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -21,7 +24,29 @@
 #define MAC2 0x240AC43B910Cu
 
 static char dir[64];
-static char db[128];
+static char db[1024];
+static const char *pg_url; /* FWHUB_TEST_DB when it names a PostgreSQL database */
+
+/* Runs sql on the PostgreSQL database with libpq, as a person with access would. */
+static void pg_exec(const char *sql, int64_t *v)
+{
+    PGconn *c = PQconnectdb(pg_url);
+    PGresult *r;
+
+    if (PQstatus(c) != CONNECTION_OK)
+        print_error("%s: %s\n", pg_url, PQerrorMessage(c));
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        print_error("%s: %s\n", sql, PQerrorMessage(c));
+    assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    if (v) {
+        assert_int_equal(PQntuples(r), 1);
+        *v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    }
+    PQclear(r);
+    PQfinish(c);
+}
 
 static int setup(void **state)
 {
@@ -29,6 +54,13 @@ static int setup(void **state)
     snprintf(dir, sizeof(dir), "/tmp/fwhub-test-store.XXXXXX");
     if (!mkdtemp(dir))
         return -1;
+    if (pg_url) {
+        snprintf(db, sizeof(db), "%s", pg_url);
+        pg_exec("SET client_min_messages = warning; DROP SCHEMA public CASCADE;"
+                " CREATE SCHEMA public",
+                NULL);
+        return 0;
+    }
     snprintf(db, sizeof(db), "%s/.fwhub/fwhub.db", dir);
     return 0;
 }
@@ -108,6 +140,10 @@ static void tamper(const char *sql)
     sqlite3 *h = NULL;
     char *msg = NULL;
 
+    if (pg_url) {
+        pg_exec(sql, NULL);
+        return;
+    }
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
         print_error("%s: %s\n", sql, msg);
@@ -121,6 +157,10 @@ static int64_t query_int(const char *sql)
     sqlite3_stmt *q = NULL;
     int64_t v;
 
+    if (pg_url) {
+        pg_exec(sql, &v);
+        return v;
+    }
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -235,6 +275,8 @@ static void append_flush_read_back(void **state)
     assert_int_equal(nd, 1);
     close_ok(st);
 
+    if (pg_url)
+        return;
     snprintf(c.detail, sizeof(c.detail), "%s/.fwhub", dir);
     assert_int_equal(stat(c.detail, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
@@ -423,8 +465,8 @@ static void seen_events_are_coalesced_per_mac(void **state)
     assert_int_equal(query_int("SELECT count(*) FROM devices"), 2);
     assert_int_equal(query_int("SELECT first_seen FROM devices WHERE mac = 'AB:CD:EF:12:34:56'"),
                      1727265600 + 99);
-    assert_int_equal(query_int("SELECT version = '10.99.0' AND offered = '11.0.0'"
-                               " FROM devices WHERE mac = 'AB:CD:EF:12:34:56'"),
+    assert_int_equal(query_int("SELECT CASE WHEN version = '10.99.0' AND offered = '11.0.0'"
+                               " THEN 1 ELSE 0 END FROM devices WHERE mac = 'AB:CD:EF:12:34:56'"),
                      1);
 }
 
@@ -445,7 +487,9 @@ static void seen_keeps_first_seen_and_the_last_offer(void **state)
     close_ok(st);
     assert_int_equal(query_int("SELECT first_seen FROM devices"), 1000);
     assert_int_equal(query_int("SELECT last_seen FROM devices"), 2000);
-    assert_int_equal(query_int("SELECT offered = '2.0.0' AND version = '2.0.0' FROM devices"), 1);
+    assert_int_equal(query_int("SELECT CASE WHEN offered = '2.0.0' AND version = '2.0.0'"
+                               " THEN 1 ELSE 0 END FROM devices"),
+                     1);
 }
 
 struct notified {
@@ -508,17 +552,21 @@ static void migrations_run_on_an_empty_file_and_once(void **state)
     FILE *f;
 
     (void)state;
-    snprintf(d, sizeof(d), "%s/.fwhub", dir);
-    mkdir(d, 0700);
-    f = fopen(db, "w"); /* an empty file is an empty SQLite database */
-    assert_non_null(f);
-    fclose(f);
+    if (!pg_url) {
+        snprintf(d, sizeof(d), "%s/.fwhub", dir);
+        mkdir(d, 0700);
+        f = fopen(db, "w"); /* an empty file is an empty SQLite database */
+        assert_non_null(f);
+        fclose(f);
+    }
     close_ok(open_with(NULL));
-    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 2);
-    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 2);
-    assert_int_equal(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
+    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 3);
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int(pg_url ? "SELECT count(*) FROM pg_tables WHERE tablename = 'audit'"
+                                      : "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"),
+                     1);
     close_ok(open_with(NULL));
-    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 2);
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 3);
     assert_int_equal(query_int("SELECT count(*) FROM audit_head"), 1);
 }
 
@@ -539,17 +587,20 @@ static void urls(void **state)
     struct store_options o = {.no_create = true};
     struct store *st = NULL;
     struct fw_err err = {""};
-    char url[64];
+    char url[1100];
 
     (void)state;
-    assert_int_equal(store_open("postgresql://fwhub@db/fwhub", NULL, &st, &err), -1);
-    assert_non_null(strstr(err.msg, "not supported yet"));
+    /* port 1 on the loopback: nobody listens, the connection is refused at once */
+    assert_int_equal(store_open("postgresql://fwhub:secret@127.0.0.1:1/fwhub", NULL, &st, &err),
+                     -1);
+    assert_non_null(strstr(err.msg, "cannot connect"));
+    assert_null(strstr(err.msg, "secret")); /* a password never reaches a message */
     assert_int_equal(store_open("mysql://x", NULL, &st, &err), -1);
     assert_non_null(strstr(err.msg, "unknown database scheme"));
     assert_int_equal(store_open("sqlite:", NULL, &st, &err), -1);
     assert_int_equal(store_open(db, &o, &st, &err), STORE_MISSING);
-    assert_non_null(strstr(err.msg, "does not exist"));
-    snprintf(url, sizeof(url), "sqlite:%s", db);
+    assert_non_null(strstr(err.msg, pg_url ? "no fwhub tables" : "does not exist"));
+    snprintf(url, sizeof(url), pg_url ? "%s" : "sqlite:%s", db);
     close_ok(open_with(NULL));
     assert_int_equal(store_open(url, &o, &st, &err), 0);
     close_ok(st);
@@ -730,10 +781,185 @@ static void the_hash_covers_every_field(void **state)
     assert_string_not_equal(h, base);
 }
 
+/* ---- PostgreSQL: connections that go away ------------------------------------------------ */
+
+/* Ends the connections of fwhub's stores (application_name "fwhub") from another one. */
+static void kill_store_connections(void)
+{
+    pg_exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'fwhub' AND pid <> pg_backend_pid()",
+            NULL);
+}
+
+static void pg_conn_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        print_error("%s: %s\n", sql, PQerrorMessage(c));
+    assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    PQclear(r);
+}
+
+/* The writer's connection is ended under it: the events wait, it connects again and
+ * commits each of them once; the chain holds. */
+static void a_lost_connection_is_made_again(void **state)
+{
+    struct store *st;
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store_stats s;
+    struct fw_err err = {""};
+
+    (void)state;
+    if (!pg_url)
+        skip();
+    st = open_with(NULL);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(store_append_sync(st, &a, &err), 0);
+    kill_store_connections();
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    flush_ok(st);
+    store_stats(st, &s);
+    assert_true(s.reconnects >= 1);
+    assert_int_equal(s.failed, 0);
+    assert_false(s.db_down);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 25);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+    assert_int_equal(v.count, 25);
+}
+
+/* The connection ends while COMMIT runs (a deferred trigger keeps it busy): the outcome is
+ * in doubt; the writer settles it on its new connection (not committed) and writes the
+ * group again, once. */
+static void a_commit_in_doubt_is_settled(void **state)
+{
+    struct store *st;
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store_stats s;
+    struct fw_err err = {""};
+
+    (void)state;
+    if (!pg_url)
+        skip();
+    st = open_with(NULL);
+    assert_int_equal(store_append_sync(st, &a, &err), 0);
+    pg_exec("CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;"
+            "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON writers"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()",
+            NULL);
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    usleep(500 * 1000); /* the writer is in COMMIT now, in the trigger's sleep */
+    kill_store_connections();
+    pg_exec("DROP TRIGGER slow_commit ON writers", NULL);
+    flush_ok(st);
+    store_stats(st, &s);
+    assert_true(s.reconnects >= 1);
+    assert_int_equal(s.in_doubt, 1);
+    assert_int_equal(s.failed, 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 2);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+}
+
+/* While the database refuses connections, a notified event fails after wait_ms and is not
+ * written; events nobody waits for stay queued and are committed once it is back. */
+static void a_notified_event_fails_closed_while_the_database_is_away(void **state)
+{
+    struct store_options o = {.wait_ms = 300};
+    struct store *st;
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store_event d = audit_ev("token.refused", MAC2, "");
+    struct notified n = {PTHREAD_MUTEX_INITIALIZER, 0, -5};
+    struct store_stats s;
+    struct fw_err err = {""};
+    PGconn *admin;
+    char off[200], on[200];
+    int calls = 0;
+
+    (void)state;
+    if (!pg_url)
+        skip();
+    st = open_with(&o);
+    admin = PQconnectdb(pg_url);
+    assert_int_equal(PQstatus(admin), CONNECTION_OK);
+    snprintf(off, sizeof(off), "ALTER DATABASE \"%s\" ALLOW_CONNECTIONS false", PQdb(admin));
+    snprintf(on, sizeof(on), "ALTER DATABASE \"%s\" ALLOW_CONNECTIONS true", PQdb(admin));
+    PQfinish(admin);
+    /* from another database: a database cannot close itself to connections */
+    admin = PQconnectdbParams((const char *const[]){"dbname", "dbname", NULL},
+                              (const char *const[]){pg_url, "template1", NULL}, 1);
+    assert_int_equal(PQstatus(admin), CONNECTION_OK);
+    pg_conn_exec(admin, off);
+    pg_conn_exec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE application_name = 'fwhub'");
+    assert_int_equal(store_append(st, &d, NULL, &err), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(store_append(st, &d, NULL, &err), 0);
+    assert_int_equal(store_append_notify(st, &a, on_done, &n, &err), 0);
+    for (int i = 0; i < 200 && calls == 0; i++) {
+        usleep(50 * 1000);
+        pthread_mutex_lock(&n.lock);
+        calls = n.calls;
+        pthread_mutex_unlock(&n.lock);
+    }
+    assert_int_equal(calls, 1);
+    assert_int_equal(n.result, -1);
+    store_stats(st, &s);
+    assert_true(s.db_down);
+    pg_conn_exec(admin, on);
+    PQfinish(admin);
+    assert_int_equal(store_flush(st, &err), 0);
+    store_stats(st, &s);
+    assert_false(s.db_down);
+    assert_int_equal(store_close(st, &err), -1); /* the one that failed is reported */
+    assert_int_equal(query_int("SELECT count(*) FROM audit WHERE event = 'token.refused'"), 4);
+    assert_int_equal(query_int("SELECT count(*) FROM audit WHERE event = 'target.answered'"), 0);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+}
+
+/* The server commits, and the answer to COMMIT is lost with the connection (pgcut.py
+ * between the store and the database): the writer settles the doubt on a new connection,
+ * finds its mark, and does not write the event a second time. */
+static void a_commit_whose_answer_was_lost_is_not_written_again(void **state)
+{
+    const char *cut = getenv("FWHUB_TEST_DB_CUT");
+    struct store_event a = audit_ev("target.answered", MAC1, "1.0.0");
+    struct store *st = NULL;
+    struct store_stats s;
+    struct fw_err err = {""};
+
+    (void)state;
+    if (!pg_url)
+        skip();
+    if (!cut)
+        print_error("FWHUB_TEST_DB_CUT: expected the URL of pgcut.py in front of the database\n");
+    assert_non_null(cut);
+    close_ok(open_with(NULL)); /* the tables, without pgcut.py */
+    assert_int_equal(store_open(cut, NULL, &st, &err), 0);
+    assert_int_equal(store_append_sync(st, &a, &err), 0);
+    store_stats(st, &s);
+    assert_int_equal(s.in_doubt, 1);
+    assert_int_equal(s.failed, 0);
+    close_ok(st);
+    assert_int_equal(query_int("SELECT count(*) FROM audit"), 1);
+    struct audit_verdict v = verify();
+    assert_true(v.ok);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
+    const char *env = getenv("FWHUB_TEST_DB");
+
+    if (env && (strncmp(env, "postgresql://", 13) == 0 || strncmp(env, "postgres://", 11) == 0))
+        pg_url = env;
     const struct CMUnitTest tests[] = {
         T(append_flush_read_back),
         T(audit_filters_select_records),
@@ -759,7 +985,14 @@ int main(void)
         T(a_rewritten_hash_names_the_record),
         T(an_insert_behind_the_store_is_named),
         T(the_hash_covers_every_field),
+        T(a_lost_connection_is_made_again),
+        T(a_commit_in_doubt_is_settled),
+        T(a_notified_event_fails_closed_while_the_database_is_away),
+        T(a_commit_whose_answer_was_lost_is_not_written_again),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    size_t n = sizeof(tests) / sizeof(tests[0]);
+
+    /* the last four are about connections: PostgreSQL only */
+    return _cmocka_run_group_tests("test_store", tests, pg_url ? n : n - 4, NULL, NULL);
 }
