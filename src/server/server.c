@@ -383,6 +383,31 @@ static bool timers_idle(h2o_context_t *c)
     return true;
 }
 
+/* The end of serving, in two steps shared by run() and the loop threads: every loop has
+ * drained its connections (drained == started), then the store has closed (store_closed)
+ * and each loop thread disposes of its context and loop. */
+static pthread_mutex_t phase_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t phase_cond = PTHREAD_COND_INITIALIZER;
+static long drained;
+static bool store_closed;
+
+/* In the loop's own thread, once the store closed: the context, then the loop with its
+ * sockets (h2o 2.2's socket buffers start in the thread's own storage, gone once the thread
+ * ends). Anything still pending stays for the process's exit. */
+static void dispose_loop(struct loop_thread *t)
+{
+    if (!t->disposable || !timers_idle(&t->ctx)) {
+        srvlog(SRVLOG_DEBUG, "loop_kept", "-", "loop %zu: %s; left to the exit", t->idx,
+               t->disposable ? "h2o timers pending" : "connections or responses left");
+        return;
+    }
+    h2o_context_dispose(&t->ctx);
+    if (h2o_linklist_is_empty(&t->loop->_timeouts))
+        h2o_evloop_destroy(t->loop);
+    else
+        srvlog(SRVLOG_DEBUG, "loop_kept", "-", "loop %zu: timers left on the loop", t->idx);
+}
+
 static void *loop_main(void *arg)
 {
     struct loop_thread *t = arg;
@@ -418,23 +443,14 @@ static void *loop_main(void *arg)
     snapshot_release(held);
     held = NULL;
     jbuf_free(&scratch);
+    pthread_mutex_lock(&phase_lock);
+    drained++;
+    pthread_cond_broadcast(&phase_cond);
+    while (!store_closed)
+        pthread_cond_wait(&phase_cond, &phase_lock);
+    pthread_mutex_unlock(&phase_lock);
+    dispose_loop(t);
     return NULL;
-}
-
-/* After the loop thread ended and the store closed: the context, then the loop with its
- * sockets. Anything still pending stays for the process's exit. */
-static void dispose_loop(struct loop_thread *t)
-{
-    if (!t->disposable || !timers_idle(&t->ctx)) {
-        srvlog(SRVLOG_DEBUG, "loop_kept", "-", "loop %zu: %s; left to the exit", t->idx,
-               t->disposable ? "h2o timers pending" : "connections or responses left");
-        return;
-    }
-    h2o_context_dispose(&t->ctx);
-    if (h2o_linklist_is_empty(&t->loop->_timeouts))
-        h2o_evloop_destroy(t->loop);
-    else
-        srvlog(SRVLOG_DEBUG, "loop_kept", "-", "loop %zu: timers left on the loop", t->idx);
 }
 
 /* Opens every listening socket of every loop (the first fixes a port 0). */
@@ -530,13 +546,19 @@ static int run(struct serve_options *o)
     started = start_loops(o, loops);
     sig = started == o->threads ? watch_run(server_settings.repo, o->poll_interval) : -1;
     atomic_store(&stopping, true);
-    for (long i = 0; i < started; i++)
-        pthread_join(loops[i].tid, NULL);
+    pthread_mutex_lock(&phase_lock);
+    while (drained < started)
+        pthread_cond_wait(&phase_cond, &phase_lock);
+    pthread_mutex_unlock(&phase_lock);
     webhooks_stop();
     admin_worker_stop(); /* before the store closes: a job may still commit its record */
     events_close();      /* the requests are done: writes the seen devices, then closes */
+    pthread_mutex_lock(&phase_lock);
+    store_closed = true;
+    pthread_cond_broadcast(&phase_cond);
+    pthread_mutex_unlock(&phase_lock);
     for (long i = 0; i < started; i++)
-        dispose_loop(&loops[i]);
+        pthread_join(loops[i].tid, NULL);
     snapshot_shutdown();
     rc = sig > 0 ? 0 : 1;
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
