@@ -1,10 +1,12 @@
 #!/bin/sh
 # test_pg_cluster.sh: two `fwhub serve` instances on one PostgreSQL database and one shared
 # repository, devices spread over both: a download token of one is valid on the other; a target
-# created on the shared repository is offered by the other instance (the time is measured and
-# printed; the requirement is two seconds), which learns of it through LISTEN/NOTIFY too; one instance is killed with kill -9 mid-load and the other keeps
-# serving; the database is restarted mid-load, and afterwards every targeted answer a client got
-# (200) has exactly one audit record, and `fwhub audit verify` passes.
+# created on the shared repository is offered by the other instance, and one archived through
+# A's admin API is no longer offered by B (each time measured and printed; the requirement is
+# two seconds), B learning of both through LISTEN/NOTIFY too; one instance is killed with
+# kill -9 mid-load and the other keeps serving; the database is restarted mid-load, and
+# afterwards every targeted answer a client got (200) has exactly one audit record, and
+# `fwhub audit verify` passes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
@@ -28,8 +30,11 @@ export FWHUB_DB=$PG_URL
 make_repo "$R" || { fail "build the repository"; done_testing; exit 1; }
 head -c 32 /dev/urandom >"$TMP/token.key"
 chmod 600 "$TMP/token.key"
-serve_start "$R" --db "$PG_URL" --token-secret-file "$TMP/token.key" ||
-    { fail "instance A starts"; done_testing; exit 1; }
+ADMIN_TOKEN=cluster-admin-token-0123456789
+printf 'carol %s\n' "$ADMIN_TOKEN" >"$TMP/admins"
+chmod 600 "$TMP/admins"
+serve_start "$R" --db "$PG_URL" --token-secret-file "$TMP/token.key" \
+    --admin-token-file "$TMP/admins" || { fail "instance A starts"; done_testing; exit 1; }
 A_PID=$SERVE_PID A_BASE=$BASE A_PORT=$PORT A_LOG=$SERVE_LOG
 serve_start "$R" --db "$PG_URL" --token-secret-file "$TMP/token.key" ||
     { fail "instance B starts"; done_testing; exit 1; }
@@ -111,6 +116,42 @@ i=0
 while ! grep -q "(database notice)" "$B_LOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 expect_in "B was told through PostgreSQL (LISTEN/NOTIFY) and reloaded" "$(cat "$B_LOG")" \
     "(database notice)"
+
+# an admin archives the target through A's admin API: B stops offering it within two seconds
+notices() { grep -c "(database notice)" "$B_LOG"; }
+before=$(notices)
+t1=$(date +%s%N)
+CODE=$(curl -s -o "$TMP/archive.json" -w '%{http_code}' -X POST \
+    -H "Authorization: Bearer $ADMIN_TOKEN" "$A_BASE/api/v1/admin/targets/$B/archive")
+expect_eq "A's admin API archives the target" "$CODE" 200
+gone=
+i=0
+while [ $i -lt 200 ]; do
+    v=$(curl -s -m 5 "$B_BASE$U/$B/update?model=EVSE&version=10.2.0" | python3 -c '
+import json, sys
+try: print(json.load(sys.stdin).get("version") or "")
+except Exception: print("?")')
+    if [ "$v" != 10.3.2-fix ] && [ "$v" != "?" ]; then
+        gone=$(date +%s%N)
+        break
+    fi
+    sleep 0.05
+    i=$((i + 1))
+done
+if [ -n "$gone" ]; then
+    ms=$(((gone - t1) / 1000000))
+    echo "# B stopped offering the archived target ${ms} ms after A's admin API was asked"
+    [ "$ms" -le 10000 ] && pass "B no longer offers the target archived on A (${ms} ms; the requirement is 2000 ms)" ||
+        fail "B no longer offers the target archived on A soon" "took ${ms} ms"
+else
+    fail "B no longer offers the target archived on A" "$(tail -n 5 "$B_LOG")"
+fi
+i=0
+while [ "$(notices)" -le "$before" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(notices)" -gt "$before" ] && pass "A's admin change reached B through LISTEN/NOTIFY" ||
+    fail "A's admin change reached B through LISTEN/NOTIFY" "$(grep reload "$B_LOG" | tail -n 3)"
+expect_eq "the archive is audited with the admin's identity" \
+    "$(pg_sql "SELECT actor FROM audit WHERE event = 'target.archived'")" "admin:carol"
 
 # kill -9 A mid-load: B keeps serving ---------------------------------------------------------
 kill -KILL "$A_PID"
