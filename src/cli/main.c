@@ -13,10 +13,8 @@ struct command {
 static const struct command commands[] = {
     {"target", cmd_target},     {"release", cmd_release}, {"devices", cmd_devices},
     {"validate", cmd_validate}, {"cleanup", cmd_cleanup}, {"serve", serve_command},
-    {"audit", cmd_audit},       {"report", cmd_report},
-    {"keygen", cmd_keygen},
-    {"sign", cmd_sign},
-    {"verify", cmd_verify},
+    {"audit", cmd_audit},       {"report", cmd_report},   {"keygen", cmd_keygen},
+    {"sign", cmd_sign},         {"verify", cmd_verify},
 };
 
 static const char usage[] =

@@ -98,7 +98,6 @@ void events_user_agent(h2o_req_t *req, char out[EVENTS_UA_MAX]);
  * the file's end reached the client. */
 void events_request_done(h2o_req_t *req);
 
-
 /* Queues the audit record admin.refused (actor "admin:?" or "admin:<identity>" when a
  * session was known, the client's address and User-Agent, result why, detail the method
  * and path), without waiting for its commit: a refusal is answered at once. */

@@ -564,7 +564,7 @@ static int run(struct serve_options *o)
     srvlog(SRVLOG_INFO, "stopped", server_settings.repo, "exit status %d", rc);
 out:
     webhooks_stop();
-    events_close(); /* when start failed after the store was opened */
+    events_close();    /* when start failed after the store was opened */
     signed_shutdown(); /* after the snapshots, which use its key */
     free(loops);
     return rc;

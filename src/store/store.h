@@ -192,10 +192,10 @@ struct store_stats {
     uint64_t commit_buckets[STORE_COMMIT_BUCKETS + 1]; /* commits that took at most
                                    store_commit_bucket_us[i] (and more than the bucket
                                    before); the last: longer than every bound */
-    uint64_t reconnects;      /* connections to the database made again (PostgreSQL) */
-    uint64_t in_doubt;        /* commits whose answer was lost with the connection, settled
-                                 after reconnecting */
-    bool db_down;             /* the writer is waiting for the database now */
+    uint64_t reconnects; /* connections to the database made again (PostgreSQL) */
+    uint64_t in_doubt;   /* commits whose answer was lost with the connection, settled
+                            after reconnecting */
+    bool db_down;        /* the writer is waiting for the database now */
 };
 
 void store_stats(struct store *st, struct store_stats *out);
