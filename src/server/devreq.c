@@ -9,6 +9,26 @@
 #include "core/mac.h"
 #include "core/url.h"
 
+/* The status names a device reports: OCPP 2.0.1 firmware states and RolledBack. */
+const char *const devreq_status_names[] = {
+    "Idle",
+    "DownloadScheduled",
+    "Downloading",
+    "DownloadPaused",
+    "Downloaded",
+    "DownloadFailed",
+    "SignatureVerified",
+    "InvalidSignature",
+    "InstallScheduled",
+    "Installing",
+    "InstallRebooting",
+    "Installed",
+    "InstallationFailed",
+    "InstallVerificationFailed",
+    "RolledBack",
+};
+const size_t devreq_status_count = sizeof(devreq_status_names) / sizeof(devreq_status_names[0]);
+
 static int refuse(struct devreq_err *err, const char *field, const char *fmt, const char *arg)
 {
     char q[FW_QUOTE_LEN];

@@ -47,6 +47,11 @@ int devreq_update_query(const char *q, size_t n, char model[DEVREQ_MODEL_MAX + 1
                         char version[VERSION_MAX_LEN + 1], struct version *v,
                         struct devreq_err *err) FW_NODISCARD;
 
+/* The status names a device may report (OCPP's firmware statuses), devreq_status_count
+ * of them. */
+extern const char *const devreq_status_names[];
+extern const size_t devreq_status_count;
+
 /* A status report, read. */
 struct devreq_status {
     char version[VERSION_MAX_LEN + 1];

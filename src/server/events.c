@@ -10,6 +10,7 @@
 
 #include "core/decide.h"
 #include "core/mac.h"
+#include "devreq.h"
 #include "metrics.h"
 #include "server.h"
 #include "srvlog.h"
@@ -20,32 +21,13 @@
 #define ACTOR_MAX   (sizeof("device:") + MAC_STR_LEN)
 #define BUSY_LOG_MS 10000 /* one store_busy line per 10 s at most */
 
-const char *const events_status_names[] = {
-    "Idle",
-    "DownloadScheduled",
-    "Downloading",
-    "DownloadPaused",
-    "Downloaded",
-    "DownloadFailed",
-    "SignatureVerified",
-    "InvalidSignature",
-    "InstallScheduled",
-    "Installing",
-    "InstallRebooting",
-    "Installed",
-    "InstallationFailed",
-    "InstallVerificationFailed",
-    "RolledBack",
-};
-const size_t events_status_count = sizeof(events_status_names) / sizeof(events_status_names[0]);
-
 static struct store *store;
 static _Atomic int64_t last_busy_log;
 
 int events_status_index(const char *name)
 {
-    for (size_t i = 0; i < events_status_count; i++)
-        if (strcmp(events_status_names[i], name) == 0)
+    for (size_t i = 0; i < devreq_status_count; i++)
+        if (strcmp(devreq_status_names[i], name) == 0)
             return (int)i;
     return -1;
 }
@@ -159,7 +141,7 @@ int events_record(const struct event *e)
         break;
     case EVENT_STATUS:
         ev.kind = STORE_STATUS;
-        ev.status = events_status_names[e->status];
+        ev.status = devreq_status_names[e->status];
         ev.detail = e->detail;
         break;
     case EVENT_DOWNLOAD_REFUSED:

@@ -31,18 +31,14 @@ struct event {
                                the fix's version, or NULL when unknown */
     const char *offered;    /* check-in: the version offered, or NULL */
     int update_kind;        /* check-in: enum update_kind */
-    int status;             /* status: index into events_status_names */
+    int status;             /* status: index into devreq_status_names */
     const char *detail;     /* status: the device's text; refused: the reason */
     const char *path;       /* downloads: repository-relative */
     const char *client;     /* client address */
     const char *user_agent; /* audited events: the client's User-Agent, or NULL */
 };
 
-/* The status names a device may report: OCPP 2.0.1 firmware states and RolledBack. */
-extern const char *const events_status_names[];
-extern const size_t events_status_count;
-
-/* Index of name in events_status_names, or -1. */
+/* Index of name in devreq_status_names (devreq.h), or -1. */
 int events_status_index(const char *name);
 
 /* Opens the event store before the loop threads start: url (serve --db) when not NULL,

@@ -9,6 +9,7 @@
 
 #include "conns.h"
 #include "core/decide.h"
+#include "devreq.h"
 #include "events.h"
 #include "images.h"
 
@@ -225,8 +226,8 @@ static void render_events(struct jbuf *b)
              (unsigned long long)TOTAL(events[k]));
     jbuf_cstr(b, "# HELP fwhub_status_reports_total Firmware status reports, by status.\n"
                  "# TYPE fwhub_status_reports_total counter\n");
-    for (size_t k = 0; k < events_status_count && k < N_STATUS_NAMES; k++)
-        line(b, "fwhub_status_reports_total{status=\"%s\"} %llu\n", events_status_names[k],
+    for (size_t k = 0; k < devreq_status_count && k < N_STATUS_NAMES; k++)
+        line(b, "fwhub_status_reports_total{status=\"%s\"} %llu\n", devreq_status_names[k],
              (unsigned long long)TOTAL(reports[k]));
 }
 

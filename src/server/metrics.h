@@ -36,7 +36,7 @@ void metrics_request(enum metrics_route r, int status, uint64_t usec, uint64_t b
 
 void metrics_update_kind(int kind);           /* enum update_kind */
 void metrics_event(int kind);                 /* enum event_kind */
-void metrics_status_report(int status_index); /* index into events_status_names */
+void metrics_status_report(int status_index); /* index into devreq_status_names */
 void metrics_reload(bool ok);
 
 /* Appends every metric in Prometheus text format 0.0.4 to b; s gives the catalog gauges. */

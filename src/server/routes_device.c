@@ -361,7 +361,7 @@ static int update_answer(h2o_req_t *req, uint64_t mac)
 
 static bool status_is_failure(int idx)
 {
-    const char *n = events_status_names[idx];
+    const char *n = devreq_status_names[idx];
 
     return strstr(n, "Failed") || strcmp(n, "InvalidSignature") == 0 ||
            strcmp(n, "RolledBack") == 0;
@@ -378,8 +378,8 @@ static int status_report(h2o_req_t *req, uint64_t mac)
         return method_not_allowed(req, "POST");
     if (req->entity.len > STATUS_BODY_MAX)
         return send_error(req, 413, "Payload Too Large", NULL, "body larger than 4096 bytes");
-    if (devreq_status_body(req->entity.base, req->entity.len, events_status_names,
-                           events_status_count, &st, &err) < 0)
+    if (devreq_status_body(req->entity.base, req->entity.len, devreq_status_names,
+                           devreq_status_count, &st, &err) < 0)
         return send_error(req, 400, "Bad Request", err.field, err.msg);
     e.version = st.version;
     e.status = st.status;
@@ -390,7 +390,7 @@ static int status_report(h2o_req_t *req, uint64_t mac)
     if (events_record(&e) != 0)
         return events_busy(req);
     srvlog(status_is_failure(e.status) ? SRVLOG_WARN : SRVLOG_DEBUG, "device_status", macs,
-           "version=%s status=%s detail=%s", e.version, events_status_names[e.status],
+           "version=%s status=%s detail=%s", e.version, devreq_status_names[e.status],
            e.detail ? e.detail : "");
     struct jbuf *b = server_scratch();
 

@@ -21,6 +21,7 @@
 #include "core/fsutil.h"
 #include "core/isotime.h"
 #include "core/mac.h"
+#include "devreq.h"
 #include "snapshot.h"
 #include "srvlog.h"
 #include "store/report.h"
@@ -1088,8 +1089,8 @@ void webhooks_note(const struct event *e)
 
     if (!wh.on || !e->mac)
         return;
-    if (e->kind == EVENT_STATUS && e->status >= 0 && (size_t)e->status < events_status_count) {
-        const char *status = events_status_names[e->status];
+    if (e->kind == EVENT_STATUS && e->status >= 0 && (size_t)e->status < devreq_status_count) {
+        const char *status = devreq_status_names[e->status];
 
         if (report_status_failed(status) && (wh.cfg.wanted & (1u << WHC_FAILURE)))
             n.kind = NOTE_FAILURE;

@@ -6,24 +6,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The server's table (events.c); the parser is given it, as routes_device.c does. */
-static const char *const names[] = {"Idle",
-                                    "DownloadScheduled",
-                                    "Downloading",
-                                    "DownloadPaused",
-                                    "Downloaded",
-                                    "DownloadFailed",
-                                    "SignatureVerified",
-                                    "InvalidSignature",
-                                    "InstallScheduled",
-                                    "Installing",
-                                    "InstallRebooting",
-                                    "Installed",
-                                    "InstallationFailed",
-                                    "InstallVerificationFailed",
-                                    "RolledBack"};
-#define N_NAMES (sizeof(names) / sizeof(names[0]))
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = fuzz_exact(data, size);
@@ -32,8 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fw_err ferr;
     struct version v;
 
-    if (devreq_status_body(s, size, names, N_NAMES, &st, &err) == 0) {
-        FUZZ_CHECK(st.status >= 0 && (size_t)st.status < N_NAMES, "status %d", st.status);
+    if (devreq_status_body(s, size, devreq_status_names, devreq_status_count, &st, &err) == 0) {
+        FUZZ_CHECK(st.status >= 0 && (size_t)st.status < devreq_status_count, "status %d",
+                   st.status);
         FUZZ_CHECK(version_parse(st.version, &v, &ferr) == 0, "version %s: %s", st.version,
                    ferr.msg);
         FUZZ_CHECK(strlen(st.detail) <= DEVREQ_DETAIL_MAX, "detail of %zu", strlen(st.detail));
