@@ -331,3 +331,11 @@ int64_t isotime_now(void)
         return t;
     return (int64_t)time(NULL);
 }
+
+int64_t isotime_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -28,4 +28,8 @@ void isotime_format(int64_t t, char buf[ISOTIME_STR_LEN]);
  * does not parse is ignored, silently: the real clock is used. */
 int64_t isotime_now(void);
 
+/* Milliseconds of the monotonic clock (CLOCK_MONOTONIC): for intervals and deadlines, never
+ * for dates. */
+int64_t isotime_mono_ms(void);
+
 #endif

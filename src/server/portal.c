@@ -227,14 +227,6 @@ static bool is_form(h2o_req_t *req)
 
 /* ---- the rate limit ----------------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Takes one request of the client from its bucket; when it is over the limit, answers
  * 429 itself (the first refusal of a run audited, the others counted) and returns
  * false. */
@@ -246,7 +238,7 @@ static bool within_limit(h2o_req_t *req, const char *peer, const char *ua, const
 
     pthread_once(&limiter_once, limiter_init);
     ratelimit_client_key(peer, key);
-    wait = ratelimit_take(&limiter, key, mono_ms(), &first);
+    wait = ratelimit_take(&limiter, key, isotime_mono_ms(), &first);
     if (wait == 0)
         return true;
     count(&lookups[OUT_RATE_LIMITED]);

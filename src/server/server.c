@@ -17,11 +17,12 @@
 
 #include <h2o.h>
 
-#include "cli/cli.h"
-#include "conns.h"
-#include "events.h"
 #include "admin_auth.h"
 #include "admin_worker.h"
+#include "cli/cli.h"
+#include "conns.h"
+#include "core/isotime.h"
+#include "events.h"
 #include "images.h"
 #include "listen.h"
 #include "metrics.h"
@@ -264,14 +265,6 @@ static int tls_setup(const char *cert, const char *key, struct fw_err *err)
     return 0;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stops reading the listeners of t; loop_main starts them again below the limit. */
 static void pause_accepting(struct loop_thread *t, const char *why)
 {
@@ -279,9 +272,9 @@ static void pause_accepting(struct loop_thread *t, const char *why)
         h2o_socket_read_stop(t->socks[i]);
     t->paused = true;
     conns_count_pause();
-    if (mono_ms() - t->last_pause_log < PAUSE_LOG_MS)
+    if (isotime_mono_ms() - t->last_pause_log < PAUSE_LOG_MS)
         return;
-    t->last_pause_log = mono_ms();
+    t->last_pause_log = isotime_mono_ms();
     srvlog(SRVLOG_WARN, "accept_paused", "-", "loop %zu: %s (%ld connections open)", t->idx, why,
            conns_open());
 }
@@ -337,14 +330,14 @@ static bool connections_left(h2o_context_t *ctx)
 /* Stops accepting, then runs the loop until the requests in flight are done. */
 static void drain(struct loop_thread *t)
 {
-    int64_t deadline = mono_ms() + t->shutdown_timeout * 1000;
+    int64_t deadline = isotime_mono_ms() + t->shutdown_timeout * 1000;
 
     for (size_t i = 0; i < t->n_fds; i++) {
         h2o_socket_read_stop(t->socks[i]);
         h2o_socket_close(t->socks[i]);
     }
     h2o_context_request_shutdown(&t->ctx);
-    while (connections_left(&t->ctx) && mono_ms() < deadline)
+    while (connections_left(&t->ctx) && isotime_mono_ms() < deadline)
         h2o_evloop_run(t->loop, 100);
     if (connections_left(&t->ctx))
         srvlog(SRVLOG_WARN, "shutdown_timeout", "-", "loop %zu: connections still open after %lds",
@@ -354,7 +347,7 @@ static void drain(struct loop_thread *t)
 /* At most every SWEEP_MS: cuts connections that hold too much unread input. */
 static void sweep(struct loop_thread *t)
 {
-    int64_t now = mono_ms();
+    int64_t now = isotime_mono_ms();
     size_t cut;
 
     if (now - t->last_sweep < SWEEP_MS)
@@ -433,10 +426,11 @@ static void *loop_main(void *arg)
         resume_accepting(t);
     }
     drain(t);
-    for (int64_t until = mono_ms() + 1500; !timers_idle(&t->ctx) && mono_ms() < until;)
+    for (int64_t until = isotime_mono_ms() + 1500;
+         !timers_idle(&t->ctx) && isotime_mono_ms() < until;)
         h2o_evloop_run(t->loop, 100); /* frees the listeners drain closed, lets timers fire */
-    /* The context and the loop go in run(), after the store let go of held answers; a
-     * loop with a connection cut at the deadline stays (h2o asserts its timers empty). */
+    /* The context and the loop go below, once the store let go of held answers; a loop
+     * with a connection cut at the deadline stays (h2o asserts its timers empty). */
     t->disposable = !connections_left(&t->ctx) && images_thread_dispose();
     if (t->disposable)
         conns_thread_dispose();

@@ -104,14 +104,6 @@ static struct {
     atomic_size_t n_pending_now;
 } wh = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- key sets ---------------------------------------------------------------------------- */
 
 static int cmp_str(const void *a, const void *b)
@@ -327,7 +319,7 @@ static struct delivery *spool_read(const char *path)
         d->version = strdup(version);
         d->created = created;
         d->attempts = attempts;
-        d->next_ms = mono_ms(); /* due now: a restart retries at once */
+        d->next_ms = isotime_mono_ms(); /* due now: a restart retries at once */
         if (!d->url || !d->event || !d->body || !d->mac || !d->version) {
             delivery_free(d);
             d = NULL;
@@ -445,7 +437,7 @@ static void emit(int ev, const struct catalog *c, uint64_t mac, const char *vers
         d->mac = strdup(macs);
         d->version = strdup(version ? version : "");
         d->created = now;
-        d->next_ms = mono_ms();
+        d->next_ms = isotime_mono_ms();
         if (!d->body || !d->url || !d->event || !d->mac || !d->version) {
             delivery_free(d);
             break;
@@ -973,7 +965,7 @@ static void attempt(size_t i)
         return;
     }
     wait = backoff_ms(d->attempts);
-    d->next_ms = mono_ms() + wait;
+    d->next_ms = isotime_mono_ms() + wait;
     snprintf(detail, sizeof(detail),
              "delivery=%s event=%s url=%s attempt=%ld error=%s next_in=%llds", d->id, d->event,
              d->url, d->attempts, why, (long long)(wait / 1000));
@@ -992,10 +984,10 @@ static int64_t deliver_due(void)
     for (size_t i = 0; i < wh.n_pending && !atomic_load(&wh.stop);) {
         size_t before = wh.n_pending;
 
-        if (wh.pending[i]->next_ms <= mono_ms())
+        if (wh.pending[i]->next_ms <= isotime_mono_ms())
             attempt(i);
         if (wh.n_pending == before) {
-            int64_t left = wh.pending[i]->next_ms - mono_ms();
+            int64_t left = wh.pending[i]->next_ms - isotime_mono_ms();
 
             if (left < next)
                 next = left;
