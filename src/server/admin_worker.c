@@ -124,6 +124,22 @@ void admin_worker_thread_init(h2o_loop_t *loop)
     mine = r;
 }
 
+void admin_worker_thread_dispose(void)
+{
+    h2o_multithread_queue_t *q;
+
+    /* the worker was joined before (admin_worker_stop): nothing sends any more, and what it
+     * sent is visible here */
+    if (!mine || !h2o_linklist_is_empty(&mine->_messages))
+        return;
+    q = mine->queue;
+    h2o_multithread_unregister_receiver(q, mine);
+    h2o_multithread_destroy_queue(q);
+    free(q); /* h2o 2.2's evloop build leaves the queue itself to its creator */
+    free(mine);
+    mine = NULL;
+}
+
 int admin_worker_submit(h2o_req_t *req, admin_run_fn run, admin_free_fn free_job, void *job)
 {
     struct work *w = NULL;

@@ -38,6 +38,11 @@ void admin_worker_stop(void);
 /* Prepares the calling loop thread to receive answers; once per loop, before requests. */
 void admin_worker_thread_init(h2o_loop_t *loop);
 
+/* Lets go of what admin_worker_thread_init prepared, in the same loop thread, after
+ * admin_worker_stop and before the loop is destroyed. An answer still waiting there keeps
+ * it all for the process's exit. */
+void admin_worker_thread_dispose(void);
+
 /* Queues job for the worker and holds req: once run(job, ans) is done, ans is sent on
  * this loop thread, unless the client went away first. free(job) runs in every case.
  * Returns 0 (held), or -1 when the queue is full (job is freed, the caller answers 503). */

@@ -394,6 +394,7 @@ static void dispose_loop(struct loop_thread *t)
                t->disposable ? "h2o timers pending" : "connections or responses left");
         return;
     }
+    admin_worker_thread_dispose();
     h2o_context_dispose(&t->ctx);
     if (h2o_linklist_is_empty(&t->loop->_timeouts))
         h2o_evloop_destroy(t->loop);
