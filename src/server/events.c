@@ -208,15 +208,18 @@ int events_hold_audit(h2o_req_t *req, const struct store_event *ev, held_answer_
     return noted(held_append(store, req, ev, answer, drop, data, len, &err), &err);
 }
 
-void events_admin_refused(h2o_req_t *req, const char *identity, const char *why)
+/* Queues a security record about the admin access of req: event, the admin's identity
+ * when known, result. */
+static void admin_access(h2o_req_t *req, const char *event, const char *identity,
+                         const char *result)
 {
     char actor[80], peer[SERVER_PEER_MAX], ua[EVENTS_UA_MAX], detail[STORE_TEXT_MAX];
     struct store_event ev = {.kind = STORE_AUDIT,
-                             .event = "admin.refused",
+                             .event = event,
                              .actor = actor,
                              .client_addr = peer,
                              .user_agent = ua,
-                             .result = why,
+                             .result = result,
                              .detail = detail};
 
     snprintf(actor, sizeof(actor), "admin:%s", identity && identity[0] ? identity : "?");
@@ -225,6 +228,16 @@ void events_admin_refused(h2o_req_t *req, const char *identity, const char *why)
     snprintf(detail, sizeof(detail), "%.*s %.*s", (int)req->method.len, req->method.base,
              (int)(server_path_len(req) < 200 ? server_path_len(req) : 200), req->path.base);
     (void)append(&ev);
+}
+
+void events_admin_refused(h2o_req_t *req, const char *identity, const char *why)
+{
+    admin_access(req, "admin.refused", identity, why);
+}
+
+void events_admin_session(h2o_req_t *req, const char *identity, bool signed_in)
+{
+    admin_access(req, signed_in ? "admin.signed_in" : "admin.signed_out", identity, "ok");
 }
 
 int events_busy(h2o_req_t *req)

@@ -99,6 +99,10 @@ void events_request_done(h2o_req_t *req);
  * and path), without waiting for its commit: a refusal is answered at once. */
 void events_admin_refused(h2o_req_t *req, const char *identity, const char *why);
 
+/* Queues admin.signed_in or admin.signed_out (actor "admin:<identity>", result ok), as
+ * events_admin_refused does. */
+void events_admin_session(h2o_req_t *req, const char *identity, bool signed_in);
+
 /* Appends the store's counters (Prometheus text) to b. */
 void events_render_metrics(struct jbuf *b);
 

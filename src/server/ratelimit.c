@@ -102,6 +102,32 @@ unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, b
     return (unsigned)((wait_ms + 999) / 1000);
 }
 
+unsigned ratelimit_wait(struct ratelimit *rl, const char *key, int64_t now_ms)
+{
+    size_t h, mask = rl->n - 1;
+    char k[RATELIMIT_KEY_MAX];
+    int64_t tokens = UNIT, wait_ms;
+
+    if (rl->refill == 0)
+        return 0;
+    snprintf(k, sizeof(k), "%s", key[0] ? key : "-");
+    h = (size_t)hash(k);
+    pthread_mutex_lock(&rl->lock);
+    for (size_t i = 0; i < RATELIMIT_PROBE; i++) {
+        const struct ratelimit_slot *s = &rl->slots[(h + i) & mask];
+
+        if (s->key[0] && strcmp(s->key, k) == 0) {
+            tokens = level(rl, s, now_ms);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&rl->lock);
+    if (tokens >= UNIT)
+        return 0;
+    wait_ms = (UNIT - tokens + rl->refill - 1) / rl->refill;
+    return (unsigned)((wait_ms + 999) / 1000);
+}
+
 uint64_t ratelimit_evictions(struct ratelimit *rl)
 {
     uint64_t n;

@@ -46,6 +46,11 @@ void ratelimit_init(struct ratelimit *rl, struct ratelimit_slot *slots, size_t n
  * let through, so that a flood can be recorded once, not per request. */
 unsigned ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms, bool *first);
 
+/* Like ratelimit_take, but takes nothing: 0 when client key could make one request at
+ * now_ms, else the whole seconds until it could. A key without a slot has a full bucket.
+ * For limits that count failures only: ask first, take when one happened. */
+unsigned ratelimit_wait(struct ratelimit *rl, const char *key, int64_t now_ms);
+
 /* The key of a client at the numeric address addr: the address itself; for IPv6 its /64
  * ("2001:db8:1:2::/64"), which one subscriber usually has whole, so that a client cannot
  * take a new bucket with each address of its network. An IPv4 client seen through an

@@ -17,6 +17,7 @@
 #include "core/url.h"
 #include "events.h"
 #include "multipart.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "srvlog.h"
 
@@ -28,6 +29,12 @@
 #define PAGE_MAX    (8 * 1024 * 1024)
 #define JSON_TYPE   "application/json"
 #define HTML_TYPE   "text/html; charset=utf-8"
+/* Wrong admin tokens a client address may present: a burst of FAILS_BURST, then
+ * FAILS_PER_MINUTE a minute; beyond, 429 before any token is looked at. Right tokens cost
+ * nothing. */
+#define FAILS_BURST      10
+#define FAILS_PER_MINUTE 10
+#define FAILS_SLOTS      1024
 #define PAGE_CSP                                                                                   \
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "                              \
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -147,6 +154,8 @@ static const char *reason_of(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:
@@ -761,6 +770,48 @@ static int submit(h2o_req_t *req, struct job *j, bool html, const struct admin_p
     return 0;
 }
 
+static struct ratelimit_slot fail_slots[FAILS_SLOTS];
+static struct ratelimit failures;
+
+static void failures_key(h2o_req_t *req, char key[RATELIMIT_KEY_MAX])
+{
+    char peer[SERVER_PEER_MAX];
+
+    server_peer(req, peer);
+    ratelimit_client_key(peer, key);
+}
+
+/* When the client presented too many wrong tokens lately: answers 429 with Retry-After
+ * and returns 1; else 0. */
+static int throttled(h2o_req_t *req, bool html)
+{
+    char key[RATELIMIT_KEY_MAX], secs[24], msg[128];
+    unsigned wait;
+
+    failures_key(req, key);
+    if ((wait = ratelimit_wait(&failures, key, isotime_mono_ms())) == 0)
+        return 0;
+    snprintf(secs, sizeof(secs), "%u", wait);
+    header(req, H2O_TOKEN_RETRY_AFTER, h2o_strdup(&req->pool, secs, SIZE_MAX).base);
+    snprintf(msg, sizeof(msg), "too many wrong admin tokens from this address; try again in %u s",
+             wait);
+    answer_now(req, 429, html, NULL, msg, html ? &signin_page : NULL);
+    return 1;
+}
+
+/* A wrong token from the client: audited, and counted against its address. */
+static void wrong_token(h2o_req_t *req)
+{
+    char key[RATELIMIT_KEY_MAX];
+
+    events_admin_refused(req, NULL, "wrong_token");
+    failures_key(req, key);
+    (void)ratelimit_take(&failures, key, isotime_mono_ms(), NULL);
+    if (ratelimit_wait(&failures, key, isotime_mono_ms()) > 0)
+        srvlog(SRVLOG_WARN, "admin_throttled", key,
+               "%d wrong admin tokens: further attempts answer 429 for a while", FAILS_BURST);
+}
+
 static int api(h2o_req_t *req, const char *rest, size_t n)
 {
     char id[ADMIN_ID_MAX + 1], field[TARGET_MAKE_FIELD_MAX] = "", msg[FW_ERRLEN];
@@ -772,15 +823,16 @@ static int api(h2o_req_t *req, const char *rest, size_t n)
     if (!admin_auth_enabled())
         return answer_now(req, 404, false, NULL,
                           "the admin API is off: start fwhub serve with --admin-token-file", NULL);
-    if (!bearer(req, &tok, &tlen) || !admin_auth_check(tok, tlen, id)) {
-        const char *why = bearer(req, &tok, &tlen) ? "wrong_token" : "no_token";
-
-        events_admin_refused(req, NULL, why);
+    if (!bearer(req, &tok, &tlen)) {
+        events_admin_refused(req, NULL, "no_token");
         return answer_now(req, 401, false, NULL,
-                          strcmp(why, "no_token") == 0
-                              ? "an admin bearer token is required (Authorization: Bearer ...)"
-                              : "the bearer token is not an admin token",
-                          NULL);
+                          "an admin bearer token is required (Authorization: Bearer ...)", NULL);
+    }
+    if (throttled(req, false))
+        return 0;
+    if (!admin_auth_check(tok, tlen, id)) {
+        wrong_token(req);
+        return answer_now(req, 401, false, NULL, "the bearer token is not an admin token", NULL);
     }
     if (!(j = calloc(1, sizeof(*j))))
         return answer_now(req, 503, false, NULL, "out of memory", NULL);
@@ -808,8 +860,14 @@ static int sign_in(h2o_req_t *req)
     int rc = form_value(req->entity.base ? req->entity.base : "", req->entity.len, "token", token,
                         sizeof(token));
 
-    if (rc <= 0 || !admin_auth_check(token, strlen(token), id)) {
-        events_admin_refused(req, NULL, rc <= 0 ? "no_token" : "wrong_token");
+    if (rc <= 0) {
+        events_admin_refused(req, NULL, "no_token");
+        return answer_now(req, 401, true, NULL, "That token is not an admin token.", NULL);
+    }
+    if (throttled(req, true))
+        return 0;
+    if (!admin_auth_check(token, strlen(token), id)) {
+        wrong_token(req);
         return answer_now(req, 401, true, NULL, "That token is not an admin token.", NULL);
     }
     if (admin_session_start(id, isotime_now(), sid, csrf) < 0)
@@ -819,16 +877,18 @@ static int sign_in(h2o_req_t *req)
                          "SameSite=Strict%s",
              sid, ADMIN_SESSION_TTL, req->scheme == &H2O_URL_SCHEME_HTTPS ? "; Secure" : "");
     srvlog(SRVLOG_INFO, "admin_signed_in", id, "from a page session");
+    events_admin_session(req, id, true);
     return redirect(req, "/admin/targets", cookie);
 }
 
-static int sign_out(h2o_req_t *req)
+static int sign_out(h2o_req_t *req, const char *identity)
 {
     const char *sid;
     size_t len;
 
     if (session_cookie(req, &sid, &len))
         admin_session_end(sid, len);
+    events_admin_session(req, identity, false);
     return redirect(req, "/admin/signin",
                     COOKIE_NAME "=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Strict");
 }
@@ -877,7 +937,7 @@ static int page_route(h2o_req_t *req, const char *rest, size_t n, struct job *j,
     if (is(rest, n, "/signout") && post) {
         if (!form_csrf_ok(req, pg->csrf))
             return refuse_csrf(req, pg);
-        return sign_out(req), 1;
+        return sign_out(req, pg->identity), 1;
     }
     if (is(rest, n, "/targets/new") && get) {
         struct jbuf b;
@@ -1014,5 +1074,6 @@ void routes_admin_register(h2o_hostconf_t *host, h2o_pathconf_t *out[2])
 
 int routes_admin_start(struct fw_err *err)
 {
+    ratelimit_init(&failures, fail_slots, FAILS_SLOTS, FAILS_BURST, FAILS_PER_MINUTE);
     return admin_worker_start(send_answer, err);
 }

@@ -17,6 +17,8 @@ const struct audit_event_def audit_events[] = {
     {"portal.lookup", "portal", "a customer looked up a device with MAC and serial"},
     {"portal.feedback", "portal", "a customer said whether a targeted fix solved the problem"},
     {"admin.refused", "security", "an admin request without a valid bearer token"},
+    {"admin.signed_in", "security", "an admin signed in to the admin pages"},
+    {"admin.signed_out", "security", "an admin signed out of the admin pages"},
     {"target.created", "admin", "a targeted fix was created"},
     {"target.replaced", "admin", "a targeted fix was replaced; the previous one was archived"},
     {"target.archived", "admin",

@@ -240,6 +240,38 @@ expect_eq "sign-out: 303" "$CODE" 303
 expect_in "clears the cookie" "$(cat "$TMP/hdr")" "fwhub_admin=; Path=/admin; Max-Age=0"
 CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "$CK" "$BASE/admin/targets")
 expect_eq "the session ends with sign-out" "$CODE" 303
+get "$BASE$A/audit?event=admin.signed_in" -H "$AUTH"
+expect_eq "sign-in is audited with the admin's identity" \
+    "$(jpy "$BODY" '",".join(r["actor"] + ":" + r["client_addr"] for r in j["records"])')" \
+    "admin:alice:127.0.0.1"
+get "$BASE$A/audit?event=admin.signed_out" -H "$AUTH"
+expect_eq "sign-out is audited too" "$(jpy "$BODY" '",".join(r["actor"] for r in j["records"])')" \
+    admin:alice
+
+# --- guessing tokens: after FAILS_BURST (10) wrong ones an address is answered 429 ----------------
+# (two wrong tokens came from this address above: one to the API, one to the sign-in page)
+n=0
+CODE=401
+while [ "$CODE" = 401 ] && [ $n -lt 20 ]; do
+    CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer guess-$n-0123456789abcdef" \
+        "$BASE$A/targets")
+    n=$((n + 1))
+done
+expect_eq "wrong tokens are refused 401 until the tenth, then 429" "$n $CODE" "9 429"
+CODE=$(curl -s -o "$TMP/.body" -D "$TMP/hdr" -w '%{http_code}' -H "$AUTH" "$BASE$A/targets")
+expect_eq "then even the right token waits: 429 (a guess cannot be confirmed)" "$CODE" 429
+RA=$(tr -d '\r' <"$TMP/hdr" | sed -n 's/^retry-after: //p')
+[ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 6 ] && pass "with Retry-After: $RA (one more try a 6 s)" ||
+    fail "with Retry-After between 1 and 6" "got: $RA"
+expect_in "and a JSON error saying why" "$(cat "$TMP/.body")" "too many wrong admin tokens"
+CODE=$(curl -s -o "$TMP/.body" -w '%{http_code}' -d "token=$TOK" "$BASE/admin/signin")
+expect_eq "the sign-in page waits too: 429" "$CODE" 429
+expect_in "showing the sign-in form with the reason" "$(cat "$TMP/.body")" "try again in"
+expect_in "the server log says once that the address is throttled" "$(cat "$SERVE_LOG")" \
+    "admin_throttled"
+sleep 6
+get "$BASE$A/targets" -H "$AUTH"
+expect_eq "six seconds later one more attempt is allowed: the right token works" "$CODE" 200
 
 serve_stop
 expect_eq "the server stops cleanly" "$SERVE_RC" 0

@@ -48,6 +48,26 @@ static void refill_lets_one_more_through(void **state)
     assert_int_not_equal(ratelimit_take(&rl, "a", 3600000, NULL), 0);
 }
 
+static void wait_asks_without_taking(void **state)
+{
+    (void)state;
+    ten_a_minute();
+    /* an unknown client may go on, and asking takes nothing and keeps no slot */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 0), 0);
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(ratelimit_take(&rl, "198.51.100.7", 0, NULL), 0);
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 0), 0);
+    assert_int_equal(ratelimit_take(&rl, "198.51.100.7", 0, NULL), 0);
+    /* the bucket is empty: wait says so, as take would, until it refilled */
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 0), 6);
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 5000), 1);
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 6000), 0);
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.8", 0), 0);
+    ratelimit_init(&rl, slots, SLOTS, 10, 0);
+    assert_int_equal(ratelimit_wait(&rl, "198.51.100.7", 0), 0);
+}
+
 static void first_refusal_is_told_once_per_episode(void **state)
 {
     bool first = false;
@@ -181,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(burst_passes_then_the_next_waits),
         cmocka_unit_test(refill_lets_one_more_through),
+        cmocka_unit_test(wait_asks_without_taking),
         cmocka_unit_test(first_refusal_is_told_once_per_episode),
         cmocka_unit_test(clients_are_counted_apart),
         cmocka_unit_test(clock_going_back_adds_nothing),
