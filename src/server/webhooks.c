@@ -21,7 +21,6 @@
 #include "core/fsutil.h"
 #include "core/isotime.h"
 #include "core/mac.h"
-#include "devreq.h"
 #include "snapshot.h"
 #include "srvlog.h"
 #include "store/report.h"
@@ -30,14 +29,14 @@
 #define SPOOL_MAX       10000        /* pending deliveries; more are dropped, logged */
 #define SPOOL_FILE_MAX  (64 * 1024)  /* bytes of one spool file */
 #define STATE_FILE_MAX  (64 << 20)   /* bytes of state.json */
-#define NOTES_MAX       1024         /* notes from the loop threads waiting */
+#define NOTES_MAX       1024         /* check-ins from the loop threads waiting */
 #define WATCH_MAX       4096         /* devices whose fix awaits confirmation, watched */
 #define RETRY_FIRST_MS  1000         /* the first retry after 1 s, then doubling... */
 #define RETRY_MAX_MS    (600 * 1000) /* ...up to 10 min between attempts */
 #define GIVE_UP_S       (24 * 3600)  /* no delivery after 24 h: given up */
 #define TICK_MS         250          /* how often the thread looks for new events */
 #define EXPIRY_EVERY_S  60           /* how often targets are checked for expiring */
-#define AUDIT_BATCH     500          /* audit records read per look */
+#define AUDIT_BATCH     500          /* audit records, status reports read per look */
 #define CONNECT_TIMEOUT 5L           /* seconds */
 #define TOTAL_TIMEOUT   10L          /* seconds for a whole attempt */
 #define KEY_MAX         (MAC_STR_LEN + STORE_TEXT_MAX + 16)
@@ -61,16 +60,12 @@ struct delivery {
     int64_t next_ms; /* monotonic */
 };
 
-enum note_kind { NOTE_FAILURE, NOTE_INSTALLED, NOTE_CHECKIN };
-
-/* What a loop thread hands over: copied, fixed size. */
+/* What a loop thread hands over: a check-in of a watched device, copied. Status reports
+ * are not handed over: the thread reads them back from the store once committed. */
 struct note {
-    enum note_kind kind;
     uint64_t mac;
     int64_t time;
     char version[STORE_TEXT_MAX];
-    char status[32];
-    char detail[STORE_TEXT_MAX];
     char client[64];
 };
 
@@ -96,6 +91,7 @@ static struct {
     size_t n_pending;
     struct keyset targets, answered, installed, confirmed, expiring;
     int64_t audit_after;
+    int64_t status_after; /* the last status report read (its id) */
     bool dirty;
     uint64_t generation;
     int64_t expiry_checked;
@@ -471,10 +467,11 @@ static void state_save(void)
 
     if (!wh.dirty)
         return;
-    j = json_pack("{s:i, s:I, s:o, s:o, s:o, s:o, s:o}", "v", 1, "audit_after",
-                  (json_int_t)wh.audit_after, "targets", ks_json(&wh.targets), "answered",
-                  ks_json(&wh.answered), "installed", ks_json(&wh.installed), "confirmed",
-                  ks_json(&wh.confirmed), "expiring", ks_json(&wh.expiring));
+    j = json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "v", 1, "audit_after",
+                  (json_int_t)wh.audit_after, "status_after", (json_int_t)wh.status_after,
+                  "targets", ks_json(&wh.targets), "answered", ks_json(&wh.answered), "installed",
+                  ks_json(&wh.installed), "confirmed", ks_json(&wh.confirmed), "expiring",
+                  ks_json(&wh.expiring));
     text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!text || fs_write_atomic(wh.state_path, text, strlen(text), 0600, &err) < 0)
@@ -511,6 +508,26 @@ static int on_answered(void *arg, const struct store_audit *r)
     return ks_add(&wh.answered, key) < 0;
 }
 
+static int on_status_end(void *arg, const struct store_status *r)
+{
+    *(int64_t *)arg = r->id;
+    return 0;
+}
+
+/* The id of the newest status report, into *end (0 when there is none). */
+static int status_end(int64_t *end, struct fw_err *err)
+{
+    int64_t last;
+
+    *end = 0;
+    do {
+        last = *end;
+        if (store_scan_status_after(wh.st, last, 10000, on_status_end, end, err) < 0)
+            return -1;
+    } while (*end != last);
+    return 0;
+}
+
 /* Loads state.json; without one (the first start with webhooks) starts from now: the
  * targets there are, the devices already answered, the audit trail's head. */
 static int state_load(struct fw_err *err)
@@ -520,7 +537,7 @@ static int state_load(struct fw_err *err)
     json_t *j = NULL;
     json_error_t jerr;
     json_int_t after;
-    int64_t head;
+    int64_t head, status_head;
     int rc = -1;
 
     if (access(wh.state_path, F_OK) < 0) {
@@ -542,7 +559,8 @@ static int state_load(struct fw_err *err)
         snapshot_release(s);
         wh.dirty = true;
         if (store_audit_head(wh.st, &wh.audit_after, hash, err) < 0 ||
-            store_audit_scan(wh.st, &f, on_answered, NULL, err) < 0)
+            store_audit_scan(wh.st, &f, on_answered, NULL, err) < 0 ||
+            status_end(&wh.status_after, err) < 0)
             return -1;
         return 0;
     }
@@ -555,8 +573,15 @@ static int state_load(struct fw_err *err)
         goto out;
     }
     wh.audit_after = after;
-    if (store_audit_head(wh.st, &head, hash, err) < 0)
+    if (store_audit_head(wh.st, &head, hash, err) < 0 || status_end(&status_head, err) < 0)
         goto out;
+    if (json_unpack(j, "{s:I}", "status_after", &after) < 0 || after > status_head) {
+        /* a state of an earlier fwhub, or of another database: from the newest report on */
+        wh.status_after = status_head;
+        wh.dirty = true;
+    } else {
+        wh.status_after = after;
+    }
     if (head < after) { /* another database than the state's: read from its head on */
         srvlog(SRVLOG_WARN, "webhook_state_reset", wh.state_path,
                "the state read the audit trail up to record %lld, but the store's last is "
@@ -744,29 +769,69 @@ static void check_audit(void)
     snapshot_release(s);
 }
 
-/* A note from a loop thread: failure, Installed, or a check-in of a watched device. */
+/* A committed status report: device.failure, or an Installed report of a device's fix,
+ * which its next check-in running the fix confirms. */
+static int on_status(void *arg, const struct store_status *r)
+{
+    struct audit_look *a = arg;
+    const struct target *t;
+    const struct target_device *fix;
+    uint64_t mac;
+    struct fw_err err;
+    char key[KEY_MAX];
+
+    a->n++;
+    wh.status_after = r->id;
+    wh.dirty = true;
+    if (mac_parse(r->mac, &mac, &err) < 0)
+        return 0;
+    if (report_status_failed(r->status)) {
+        if (wh.cfg.wanted & (1u << WHC_FAILURE))
+            emit(WHC_FAILURE, a->c, mac, r->version,
+                 json_pack("{s:s, s:s, s:s, s:o, s:I}", "status", r->status, "detail", r->detail,
+                           "client", r->client_addr, "reported", time_json(r->time), "report_id",
+                           (json_int_t)r->id));
+        return 0;
+    }
+    if (strcmp(r->status, "Installed") != 0 || !(wh.cfg.wanted & (1u << WHC_CONFIRMED)))
+        return 0;
+    t = a->c ? catalog_target(a->c, mac) : NULL;
+    fix = t ? fix_of(a->c, t) : NULL;
+    if (!fix || strcmp(fix->version, r->version) != 0)
+        return 0;
+    key_of(mac, fix->version, key);
+    if (ks_add(&wh.installed, key) == 1)
+        rebuild_watch();
+    return 0;
+}
+
+/* device.failure and the Installed reports, from the committed status reports. */
+static void check_status(void)
+{
+    struct snapshot *s = snapshot_acquire();
+    struct audit_look a = {.c = s ? s->cat : NULL};
+    struct fw_err err;
+
+    do {
+        a.n = 0;
+        if (store_scan_status_after(wh.st, wh.status_after, AUDIT_BATCH, on_status, &a, &err) < 0) {
+            srvlog(SRVLOG_ERROR, "webhook_status_failed", store_where(wh.st), "%s", err.msg);
+            break;
+        }
+    } while (a.n == AUDIT_BATCH && !atomic_load(&wh.stop));
+    snapshot_release(s);
+}
+
+/* A check-in of a watched device: fix.confirmed when it runs the fix it reported Installed. */
 static void handle_note(const struct catalog *c, const struct note *n)
 {
     const struct target *t = c ? catalog_target(c, n->mac) : NULL;
     const struct target_device *fix = t ? fix_of(c, t) : NULL;
     char key[KEY_MAX];
 
-    if (n->kind == NOTE_FAILURE) {
-        emit(WHC_FAILURE, c, n->mac, n->version,
-             json_pack("{s:s, s:s, s:s, s:o}", "status", n->status, "detail", n->detail, "client",
-                       n->client, "reported", time_json(n->time)));
-        return;
-    }
     if (!fix || strcmp(fix->version, n->version) != 0)
         return;
     key_of(n->mac, fix->version, key);
-    if (n->kind == NOTE_INSTALLED) {
-        if (ks_add(&wh.installed, key) == 1) {
-            wh.dirty = true;
-            rebuild_watch();
-        }
-        return;
-    }
     if (!ks_has(&wh.installed, key) || ks_has(&wh.confirmed, key))
         return;
     if (ks_add(&wh.confirmed, key) == 1) {
@@ -1004,10 +1069,11 @@ static void *thread_main(void *arg)
         int64_t wait;
         struct timespec ts;
 
-        check_notes();
         check_snapshot();
         check_expiring();
         check_audit();
+        check_status(); /* before the check-ins: an Installed report, then the check-in */
+        check_notes();
         state_save();
         wait = deliver_due();
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -1079,24 +1145,8 @@ void webhooks_note(const struct event *e)
 {
     struct note n = {.mac = e->mac, .time = isotime_now()};
 
-    if (!wh.on || !e->mac)
+    if (!wh.on || !e->mac || e->kind != EVENT_CHECKIN || !watched(e->mac))
         return;
-    if (e->kind == EVENT_STATUS && e->status >= 0 && (size_t)e->status < devreq_status_count) {
-        const char *status = devreq_status_names[e->status];
-
-        if (report_status_failed(status) && (wh.cfg.wanted & (1u << WHC_FAILURE)))
-            n.kind = NOTE_FAILURE;
-        else if (strcmp(status, "Installed") == 0 && (wh.cfg.wanted & (1u << WHC_CONFIRMED)))
-            n.kind = NOTE_INSTALLED;
-        else
-            return;
-        snprintf(n.status, sizeof(n.status), "%s", status);
-        snprintf(n.detail, sizeof(n.detail), "%s", e->detail ? e->detail : "");
-    } else if (e->kind == EVENT_CHECKIN && watched(e->mac)) {
-        n.kind = NOTE_CHECKIN;
-    } else {
-        return;
-    }
     snprintf(n.version, sizeof(n.version), "%s", e->version ? e->version : "");
     snprintf(n.client, sizeof(n.client), "%s", e->client ? e->client : "");
     pthread_mutex_lock(&wh.lock);

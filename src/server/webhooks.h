@@ -19,9 +19,10 @@
  *                          lacked (also across restarts: the known targets are kept)
  *   target.first_answered  the first committed target.answered record of a MAC and version
  *   target.downloaded      each committed target.downloaded record
- *   fix.confirmed          an Installed report for the fix's version, then a check-in
- *                          running it (as fwhub report's fix_confirmed)
- *   device.failure         a status report that means failure (report_status_failed)
+ *   fix.confirmed          a committed Installed report for the fix's version, then a
+ *                          check-in running it (as fwhub report's fix_confirmed)
+ *   device.failure         each committed status report that means failure
+ *                          (report_status_failed), of any instance on the same store
  *   target.expiring        a target expiring within 7 days: once per target and day
  */
 
@@ -37,10 +38,9 @@
 int webhooks_start(const char *path, const char *repo, struct store *st,
                    struct fw_err *err) FW_NODISCARD;
 
-/* Hands a check-in or a status report to the delivery thread when a hook may want it
- * (a failure, an Installed report, a check-in of a device whose fix awaits
- * confirmation); returns at once, copies what it keeps. Safe from any thread; a no-op
- * without webhooks. */
+/* Hands a check-in of a device whose fix awaits confirmation to the delivery thread;
+ * anything else is ignored (status reports are read back from the store). Returns at once,
+ * copies what it keeps. Safe from any thread; a no-op without webhooks. */
 void webhooks_note(const struct event *e);
 
 /* Stops the delivery thread (an attempt in progress is cut) and frees everything;

@@ -82,6 +82,9 @@ static const char *const migrations[] = {
      * settles a commit in doubt) */
     "CREATE TABLE writers (instance TEXT PRIMARY KEY, seq BIGINT NOT NULL,"
     " time BIGINT NOT NULL);",
+
+    /* 4: the address a status report came from (read back by the webhooks) */
+    "ALTER TABLE status_reports ADD COLUMN client_addr TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -112,9 +115,10 @@ static const struct {
      " last_addr = excluded.last_addr",
      6},
     {"status",
-     "INSERT INTO status_reports (time, mac, version, status, detail)"
-     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])",
-     5},
+     "INSERT INTO status_reports (time, mac, version, status, detail, client_addr)"
+     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],"
+     " $6::text[])",
+     6},
     {"download",
      "INSERT INTO downloads (time, mac, path, bytes, ranges, complete)"
      " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[],"
@@ -165,7 +169,7 @@ static const struct {
 } tables[N_TABLES] = {
     [R_AUDIT] = {"audit", 13},
     [R_SEEN] = {"seen", 6},
-    [R_STATUS] = {"status", 5},
+    [R_STATUS] = {"status", 6},
     [R_DOWNLOAD] = {"download", 6},
 };
 
@@ -756,7 +760,7 @@ static int pg_put_seen(void *db, const struct store_event *ev, struct fw_err *er
 static int pg_put_status(void *db, const struct store_event *ev, struct fw_err *err)
 {
     char mac[MAC_STR_LEN], t[24];
-    const char *v[] = {t, mac, ev->version, ev->status, ev->detail};
+    const char *v[] = {t, mac, ev->version, ev->status, ev->detail, ev->client_addr};
 
     mac_text(ev->mac, mac);
     snprintf(t, sizeof(t), "%" PRId64, ev->time);
@@ -996,19 +1000,25 @@ struct status_cb {
 static int one_status(PGresult *r, void *arg)
 {
     struct status_cb *cb = arg;
-    struct store_status s = {num(r, 0), num(r, 1), text(r, 2), text(r, 3), text(r, 4), text(r, 5)};
+    struct store_status s = {num(r, 0),  num(r, 1),  text(r, 2), text(r, 3),
+                             text(r, 4), text(r, 5), text(r, 6)};
 
     return cb->fn(cb->arg, &s);
 }
 
-static int pg_scan_status(void *db, store_status_fn fn, void *arg, struct fw_err *err)
+static int pg_scan_status(void *db, int64_t after, size_t limit, store_status_fn fn, void *arg,
+                          struct fw_err *err)
 {
     struct status_cb cb = {fn, arg};
+    char a[24], l[24];
+    const char *v[] = {a, limit ? l : NULL};
 
+    snprintf(a, sizeof(a), "%" PRId64, after);
+    snprintf(l, sizeof(l), "%zu", limit);
     return each_row(db,
-                    "SELECT id, time, mac, version, status, detail FROM status_reports"
-                    " ORDER BY id",
-                    0, NULL, one_status, &cb, err);
+                    "SELECT id, time, mac, version, status, detail, client_addr"
+                    " FROM status_reports WHERE id > $1 ORDER BY id LIMIT $2",
+                    2, v, one_status, &cb, err);
 }
 
 struct download_cb {

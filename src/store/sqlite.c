@@ -63,6 +63,10 @@ static const char *const migrations[] = {
      * to lose and leaves it empty; the step keeps both backends' numbers the same. */
     "CREATE TABLE writers (instance TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
     " time INTEGER NOT NULL);",
+
+    /* 4: the address a status report came from, for the webhooks that read the reports
+     * back from the store */
+    "ALTER TABLE status_reports ADD COLUMN client_addr TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -98,8 +102,8 @@ static const char *const stmt_sql[N_STMT] = {
                " first_seen = min(first_seen, excluded.first_seen),"
                " last_seen = max(last_seen, excluded.last_seen),"
                " last_addr = excluded.last_addr",
-    [S_STATUS] = "INSERT INTO status_reports (time, mac, version, status, detail)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_STATUS] = "INSERT INTO status_reports (time, mac, version, status, detail, client_addr)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_DOWNLOAD] = "INSERT INTO downloads (time, mac, path, bytes, ranges, complete)"
                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_FIND] = "SELECT id FROM audit WHERE hash = ?1 ORDER BY id LIMIT 1",
@@ -451,6 +455,7 @@ static int sq_put_status(void *db, const struct store_event *ev, struct fw_err *
     bind_text(st, 3, ev->version);
     bind_text(st, 4, ev->status);
     bind_text(st, 5, ev->detail);
+    bind_text(st, 6, ev->client_addr);
     return run(s, st, err);
 }
 
@@ -642,21 +647,27 @@ static int one_status(sqlite3_stmt *st, void *arg)
                              col_text(st, 2),
                              col_text(st, 3),
                              col_text(st, 4),
-                             col_text(st, 5)};
+                             col_text(st, 5),
+                             col_text(st, 6)};
 
     return cb->fn(cb->arg, &r);
 }
 
-static int sq_scan_status(void *db, store_status_fn fn, void *arg, struct fw_err *err)
+static int sq_scan_status(void *db, int64_t after, size_t limit, store_status_fn fn, void *arg,
+                          struct fw_err *err)
 {
     struct sq *s = db;
     struct status_cb cb = {fn, arg};
-    sqlite3_stmt *st = scan_stmt(
-        s, "SELECT id, time, mac, version, status, detail FROM status_reports ORDER BY id", err);
+    sqlite3_stmt *st = scan_stmt(s,
+                                 "SELECT id, time, mac, version, status, detail, client_addr"
+                                 " FROM status_reports WHERE id > ?1 ORDER BY id LIMIT ?2",
+                                 err);
     int rc;
 
     if (!st)
         return -1;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
     rc = each_row(s, st, one_status, &cb, err);
     sqlite3_finalize(st);
     return rc;

@@ -1085,14 +1085,20 @@ int store_scan_devices(struct store *st, store_device_fn fn, void *arg, struct f
     return rc;
 }
 
-int store_scan_status(struct store *st, store_status_fn fn, void *arg, struct fw_err *err)
+int store_scan_status_after(struct store *st, int64_t after, size_t limit, store_status_fn fn,
+                            void *arg, struct fw_err *err)
 {
     int rc;
 
     pthread_mutex_lock(&st->rlock);
-    rc = st->be->scan_status(st->rdb, fn, arg, err);
+    rc = st->be->scan_status(st->rdb, after, limit, fn, arg, err);
     pthread_mutex_unlock(&st->rlock);
     return rc;
+}
+
+int store_scan_status(struct store *st, store_status_fn fn, void *arg, struct fw_err *err)
+{
+    return store_scan_status_after(st, 0, 0, fn, arg, err);
 }
 
 int store_scan_downloads(struct store *st, store_download_fn fn, void *arg, struct fw_err *err)

@@ -264,6 +264,7 @@ struct store_device {
 struct store_status {
     int64_t id, time;
     const char *mac, *version, *status, *detail;
+    const char *client_addr; /* "" for reports written before schema step 4 */
 };
 
 /* One download. */
@@ -283,6 +284,11 @@ int store_scan_devices(struct store *st, store_device_fn fn, void *arg,
                        struct fw_err *err) FW_NODISCARD;
 int store_scan_status(struct store *st, store_status_fn fn, void *arg,
                       struct fw_err *err) FW_NODISCARD;
+/* The status reports with an id above after, by id, at most limit of them (0: all): a
+ * cursor for readers that follow the table. Ids grow in commit order on both backends
+ * (PostgreSQL's writers take the chain's head row first). */
+int store_scan_status_after(struct store *st, int64_t after, size_t limit, store_status_fn fn,
+                            void *arg, struct fw_err *err) FW_NODISCARD;
 int store_scan_downloads(struct store *st, store_download_fn fn, void *arg,
                          struct fw_err *err) FW_NODISCARD;
 
@@ -323,7 +329,8 @@ struct store_backend {
                       struct fw_err *err);
     int (*find_hash)(void *db, const char *hash, int64_t *id, struct fw_err *err);
     int (*scan_devices)(void *db, store_device_fn fn, void *arg, struct fw_err *err);
-    int (*scan_status)(void *db, store_status_fn fn, void *arg, struct fw_err *err);
+    int (*scan_status)(void *db, int64_t after, size_t limit, store_status_fn fn, void *arg,
+                       struct fw_err *err);
     int (*scan_downloads)(void *db, store_download_fn fn, void *arg, struct fw_err *err);
 
     /* Backends over a network connection (postgres.c) fill the rest; sqlite.c leaves them

@@ -26,7 +26,8 @@ receiver_start() {
     while [ ! -s "$TMP/$1.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
     RPORT=$(cat "$TMP/$1.port")
 }
-trap 'serve_kill; for p in $RECV_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+OTHER_PID=
+trap 'serve_kill; for p in $RECV_PIDS $OTHER_PID; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 # hooks FILE URL EVENTS: a config with one hook
 hooks() {
@@ -190,6 +191,30 @@ rm -f "$TMP/ok.fail"
 serve_start "$R" --webhooks "$TMP/hooks.json" || fail "server starts after kill -9"
 n=$(wait_deliveries "$LOG" '"pending across kill" in json.dumps(r) and r["answered"] == 200' 1)
 expect_eq "kill -9: the pending delivery is delivered after the restart" "$n" 1
+
+# reports come from the store: another instance's, and those made while this one was down ---------
+W_PID=$SERVE_PID W_BASE=$BASE
+serve_start "$R" || fail "a second instance without webhooks starts on the same store"
+OTHER_PID=$SERVE_PID O_BASE=$BASE
+SERVE_PID=$W_PID BASE=$W_BASE
+get "$O_BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"DownloadFailed","detail":"told the other"}'
+expect_eq "a failure reported to the other instance: 202" "$CODE" 202
+n=$(wait_deliveries "$LOG" '"told the other" in json.dumps(r) and r["answered"] == 200' 1)
+expect_eq "is delivered by the instance with webhooks, which reads the committed reports" "$n" 1
+expect_eq "with the address it came from" "$(field "$LOG" device.failure .details.client)" 127.0.0.1
+serve_stop
+get "$O_BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallationFailed","detail":"while it was down"}'
+expect_eq "a failure reported while the webhook instance is stopped: 202" "$CODE" 202
+sleep 0.3
+serve_start "$R" --webhooks "$TMP/hooks.json" || fail "the webhook instance starts again"
+n=$(wait_deliveries "$LOG" '"while it was down" in json.dumps(r) and r["answered"] == 200' 1)
+expect_eq "is delivered once it is back" "$n" 1
+expect_eq "and no earlier failure a second time" \
+    "$(deliveries "$LOG" '"told the other" in json.dumps(r) and r["answered"] == 200')" 1
+kill -TERM "$OTHER_PID"
+wait "$OTHER_PID"
+expect_eq "the other instance stops cleanly" "$?" 0
+OTHER_PID=
 
 # every delivery audited; the chain holds; metrics --------------------------------------------------
 ok=$(deliveries "$LOG" 'r["answered"] == 200')

@@ -237,6 +237,61 @@ static int count_download(void *arg, const struct store_download *d)
     return 0;
 }
 
+struct status_seen {
+    int n;
+    int64_t ids[16];
+    char client[16][64];
+};
+
+static int note_status(void *arg, const struct store_status *s)
+{
+    struct status_seen *v = arg;
+
+    assert_true(v->n < 16);
+    v->ids[v->n] = s->id;
+    snprintf(v->client[v->n], sizeof(v->client[0]), "%s", s->client_addr);
+    v->n++;
+    return 0;
+}
+
+/* The webhooks follow status_reports with a cursor: after an id, a few at a time. */
+static void status_reports_are_read_after_an_id(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct fw_err err = {""};
+    struct status_seen all = {0}, part = {0}, rest = {0}, none = {0};
+
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        char addr[32];
+        struct store_event s = {.kind = STORE_STATUS,
+                                .mac = MAC1,
+                                .version = "10.2.1-custom",
+                                .status = i == 3 ? "InstallationFailed" : "Installing",
+                                .client_addr = addr};
+
+        snprintf(addr, sizeof(addr), "192.0.2.%d", i + 1);
+        assert_int_equal(store_append(st, &s, NULL, &err), 0);
+    }
+    flush_ok(st);
+    assert_int_equal(store_scan_status_after(st, 0, 0, note_status, &all, &err), 0);
+    assert_int_equal(all.n, 5);
+    for (int i = 1; i < 5; i++)
+        assert_true(all.ids[i] > all.ids[i - 1]);
+    assert_string_equal(all.client[0], "192.0.2.1");
+    assert_string_equal(all.client[4], "192.0.2.5");
+    assert_int_equal(store_scan_status_after(st, all.ids[1], 2, note_status, &part, &err), 0);
+    assert_int_equal(part.n, 2);
+    assert_int_equal(part.ids[0], all.ids[2]);
+    assert_int_equal(part.ids[1], all.ids[3]);
+    assert_int_equal(store_scan_status_after(st, part.ids[1], 2, note_status, &rest, &err), 0);
+    assert_int_equal(rest.n, 1);
+    assert_string_equal(rest.client[0], "192.0.2.5");
+    assert_int_equal(store_scan_status_after(st, all.ids[4], 0, note_status, &none, &err), 0);
+    assert_int_equal(none.n, 0);
+    close_ok(st);
+}
+
 static void append_flush_read_back(void **state)
 {
     struct store *st = open_with(NULL);
@@ -560,14 +615,36 @@ static void migrations_run_on_an_empty_file_and_once(void **state)
         fclose(f);
     }
     close_ok(open_with(NULL));
-    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 3);
-    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 4);
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 4);
     assert_int_equal(query_int(pg_url ? "SELECT count(*) FROM pg_tables WHERE tablename = 'audit'"
                                       : "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"),
                      1);
     close_ok(open_with(NULL));
-    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 3);
+    assert_int_equal(query_int("SELECT count(*) FROM schema_version"), 4);
     assert_int_equal(query_int("SELECT count(*) FROM audit_head"), 1);
+}
+
+/* A store written by the previous schema (3: status reports without their address) is
+ * brought up to date when opened, its reports kept. */
+static void a_schema_3_store_is_upgraded(void **state)
+{
+    struct status_seen v = {0};
+    struct fw_err err = {""};
+    struct store *st;
+
+    (void)state;
+    close_ok(open_with(NULL));
+    tamper("ALTER TABLE status_reports DROP COLUMN client_addr");
+    tamper("DELETE FROM schema_version WHERE version = 4");
+    tamper("INSERT INTO status_reports (time, mac, version, status, detail)"
+           " VALUES (1727265600, 'AB:CD:EF:12:34:56', '10.2.0', 'Installed', '')");
+    st = open_with(NULL);
+    assert_int_equal(query_int("SELECT max(version) FROM schema_version"), 4);
+    assert_int_equal(store_scan_status_after(st, 0, 0, note_status, &v, &err), 0);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.client[0], "");
+    close_ok(st);
 }
 
 static void a_newer_schema_is_refused(void **state)
@@ -962,6 +1039,7 @@ int main(void)
         pg_url = env;
     const struct CMUnitTest tests[] = {
         T(append_flush_read_back),
+        T(status_reports_are_read_after_an_id),
         T(audit_filters_select_records),
         T(unknown_audit_event_is_refused),
         T(long_text_is_cut_at_a_character),
@@ -972,6 +1050,7 @@ int main(void)
         T(notify_and_sync_report_the_commit),
         T(two_writers_keep_one_chain),
         T(migrations_run_on_an_empty_file_and_once),
+        T(a_schema_3_store_is_upgraded),
         T(a_newer_schema_is_refused),
         T(urls),
         T(a_reader_cannot_append),
