@@ -156,8 +156,13 @@ T=$(printf '%s' "$OUT" | python3 -c 'import json, sys
 t = json.load(sys.stdin)["targets"][0]
 print(t["answers"], t["downloads_started"], t["downloads_completed"], t["last_status"]["status"])')
 # answers: the first, the held one, the two whose clients left, the one after the failure;
-# downloads: the whole one, and the HTTP/1.1 one whose client left (HTTP/2 never started)
-expect_eq "report: the target's answers, downloads and last status" "$T" "5 2 1 Installed"
+# downloads: the whole one, and the HTTP/1.1 one whose client left (HTTP/2 never started).
+# That one may count as completed too: its 150 KB can fit in the socket's buffer, written
+# before the server learns that the client closed.
+case $T in
+"5 2 1 Installed" | "5 2 2 Installed") pass "report: the target's answers, downloads and last status ($T)" ;;
+*) fail "report: the target's answers, downloads and last status" "got: $T" "want: 5 2 1|2 Installed" ;;
+esac
 
 # a rollback answer is audited as target.rollback ------------------------------------------------
 FWHUB_NOW=2031-01-01T00:00:00Z serve_start "$R" || fail "server starts with FWHUB_NOW"
