@@ -57,9 +57,11 @@ for mode in "slow --pause 500" "idle" "idle --after-one"; do
     run "$FWLOAD" $mode -c 200 --seconds 10 "127.0.0.1:$PORT"
     echo "# $mode: closed after p50 $(kv closed_after_p50_s) s, max $(kv closed_after_max_s) s"
     expect_eq "$mode: the server closed all 200" "$(kv closed_after_n)" 200
+    # not before the timeout; the upper bound only says "by the timeout, not by the end of
+    # the 10 s run" (a loaded machine may be late by seconds)
     expect_eq "$mode: after the 2 s timeout, not before" \
         "$(awk -v a="$(kv closed_after_p50_s)" -v b="$(kv closed_after_max_s)" \
-            'BEGIN { print (a >= 1.5 && b <= 4) ? "yes" : a " " b }')" yes
+            'BEGIN { print (a >= 1.5 && b <= 8) ? "yes" : a " " b }')" yes
 done
 probe_stop
 probe_ok "slowloris and idle"
