@@ -24,7 +24,10 @@
 static unsigned char key[KEY_MAX];
 static size_t key_len;
 
-static int read_secret(const char *path, struct fw_err *err)
+/* Reads the secret in path. An operator's file (text: a line ending is not part of it)
+ * loses its trailing CR and LF; the repository's own key is 32 random bytes, kept whole
+ * (its last byte may well be a 0x0a). */
+static int read_secret(const char *path, bool text, struct fw_err *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -32,7 +35,7 @@ static int read_secret(const char *path, struct fw_err *err)
 
     if (fs_read_file(path, KEY_MAX, &data, &len, err) < 0)
         goto out;
-    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+    while (text && len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
     if (len < KEY_MIN) {
         fw_fail(err, "%s: a token secret needs at least %d bytes, found %zu", path, KEY_MIN, len);
@@ -68,7 +71,7 @@ static int repo_secret(const char *repo, struct fw_err *err)
         return fw_fail(err, "%s: repository path too long", repo);
     if (access(path, F_OK) == 0) {
         warn_if_readable(path);
-        return read_secret(path, err);
+        return read_secret(path, false, err);
     }
     if (RAND_bytes(fresh, sizeof(fresh)) != 1)
         return fw_fail(err, "cannot create a token secret: no randomness from OpenSSL");
@@ -85,7 +88,7 @@ int token_init(const char *repo, const char *secret_file, struct fw_err *err)
 {
     if (secret_file) {
         warn_if_readable(secret_file);
-        return read_secret(secret_file, err);
+        return read_secret(secret_file, true, err);
     }
     return repo_secret(repo, err);
 }

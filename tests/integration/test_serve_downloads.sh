@@ -168,4 +168,22 @@ expect_eq "expired token: 404" "$CODE" 404
 expect_in "expired token logged" "$(cat "$SERVE_LOG")" "reason=expired"
 serve_stop
 
+# the repository's key is 32 random bytes used whole: one whose last byte is a line feed (one
+# start in 128) was cut when read back, so tokens died with a restart
+printf '0123456789abcdef0123456789abcd\r\n' >"$R/.fwhub/token.key"
+serve_start "$R" || fail "server starts with a key ending in CR LF"
+get "$BASE$U/AB:CD:EF:12:34:56/update?model=EVSE&version=10.2.0"
+URL=$(jget "$BODY" .url)
+TOK=${URL#*\?token=}
+P=${URL%%\?*}
+P=/${P#*://*/}
+expect_eq "the token is the HMAC with every byte of the key, CR LF included" "${TOK#*.}" \
+    "$(python3 -c '
+import base64, hashlib, hmac, sys
+key = open(sys.argv[1], "rb").read()
+msg = ("AB:CD:EF:12:34:56\n%s\n%s" % (sys.argv[2], sys.argv[3])).encode()
+print(base64.urlsafe_b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode().rstrip("="))' \
+        "$R/.fwhub/token.key" "$P" "${TOK%%.*}")"
+serve_stop
+
 done_testing
