@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,7 @@
 #define CONNECT_TIMEOUT 5L           /* seconds */
 #define TOTAL_TIMEOUT   10L          /* seconds for a whole attempt */
 #define KEY_MAX         (MAC_STR_LEN + STORE_TEXT_MAX + 16)
+#define STANDBY_MS      1000 /* how often a standby instance tries to take over */
 
 /* A sorted set of strings ("AB:CD:EF:12:34:56 10.3.1-custom"). */
 struct keyset {
@@ -76,6 +79,9 @@ static struct {
     char dir[4096];   /* REPO/.fwhub/webhooks */
     char spool[4096]; /* .../spool */
     char state_path[4096];
+    char lock_path[4096]; /* .../lock: held by the one instance that delivers */
+    int lock_fd;
+    atomic_bool active; /* this instance holds the lock and has loaded spool and state */
     pthread_t tid;
     bool started;
     pthread_mutex_t lock; /* notes, watch, stop */
@@ -98,7 +104,7 @@ static struct {
 
     atomic_uint_fast64_t delivered, failed, gave_up, dropped;
     atomic_size_t n_pending_now;
-} wh = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} wh = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .lock_fd = -1};
 
 /* ---- key sets ---------------------------------------------------------------------------- */
 
@@ -1062,34 +1068,90 @@ static int64_t deliver_due(void)
     return next < 10 ? 10 : next;
 }
 
+/* Takes the delivery lock when no other instance holds it, then loads the spool and the
+ * state the previous holder left. Returns true when this instance delivers now; false with
+ * err empty while another instance holds the lock, else with err saying why. */
+static bool take_over(struct fw_err *err)
+{
+    if (flock(wh.lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK)
+            fw_fail(err, "%s: cannot lock: %s", wh.lock_path, strerror(errno));
+        return false;
+    }
+    if (spool_load(err) < 0 || state_load(err) < 0) {
+        while (wh.n_pending)
+            pending_drop(wh.n_pending - 1);
+        ks_free(&wh.targets);
+        ks_free(&wh.answered);
+        ks_free(&wh.installed);
+        ks_free(&wh.confirmed);
+        ks_free(&wh.expiring);
+        flock(wh.lock_fd, LOCK_UN);
+        return false;
+    }
+    rebuild_watch();
+    atomic_store(&wh.active, true);
+    return true;
+}
+
+/* Sleeps until ms have passed or the thread is woken (a note, stop). */
+static void nap(int64_t ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&wh.lock);
+    if (!atomic_load(&wh.stop) && wh.n_notes == 0)
+        pthread_cond_timedwait(&wh.wake, &wh.lock, &ts);
+    pthread_mutex_unlock(&wh.lock);
+}
+
+/* A standby instance: waits until the delivering one stops (its lock goes with it). */
+static void standby(void)
+{
+    char last[FW_ERRLEN] = "";
+
+    while (!atomic_load(&wh.stop) && !atomic_load(&wh.active)) {
+        struct fw_err err = {""};
+
+        if (take_over(&err)) {
+            srvlog(SRVLOG_INFO, "webhooks_active", wh.dir,
+                   "taking over the webhooks: %zu deliveries pending", wh.n_pending);
+            return;
+        }
+        if (err.msg[0] && strcmp(err.msg, last) != 0)
+            srvlog(SRVLOG_ERROR, "webhooks_standby", wh.dir, "%s", err.msg);
+        snprintf(last, sizeof(last), "%s", err.msg);
+        pthread_mutex_lock(&wh.lock);
+        wh.n_notes = 0; /* check-ins are for the delivering instance */
+        pthread_mutex_unlock(&wh.lock);
+        nap(STANDBY_MS);
+    }
+}
+
 static void *thread_main(void *arg)
 {
     (void)arg;
+    standby();
     while (!atomic_load(&wh.stop)) {
-        int64_t wait;
-        struct timespec ts;
-
         check_snapshot();
         check_expiring();
         check_audit();
         check_status(); /* before the check-ins: an Installed report, then the check-in */
         check_notes();
         state_save();
-        wait = deliver_due();
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (long)(wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_mutex_lock(&wh.lock);
-        if (!atomic_load(&wh.stop) && wh.n_notes == 0)
-            pthread_cond_timedwait(&wh.wake, &wh.lock, &ts);
-        pthread_mutex_unlock(&wh.lock);
+        nap(deliver_due());
     }
-    check_notes();
-    state_save();
+    if (atomic_load(&wh.active)) {
+        check_notes();
+        state_save();
+    }
     return NULL;
 }
 
@@ -1102,7 +1164,8 @@ int webhooks_start(const char *path, const char *repo, struct store *st, struct 
     wh.st = st;
     if (fs_join(wh.dir, sizeof(wh.dir), repo, ".fwhub/webhooks") < 0 ||
         fs_join(wh.spool, sizeof(wh.spool), wh.dir, "spool") < 0 ||
-        fs_join(wh.state_path, sizeof(wh.state_path), wh.dir, "state.json") < 0) {
+        fs_join(wh.state_path, sizeof(wh.state_path), wh.dir, "state.json") < 0 ||
+        fs_join(wh.lock_path, sizeof(wh.lock_path), wh.dir, "lock") < 0) {
         whconfig_free(&wh.cfg);
         return fw_fail(err, "%s: path too long for the webhook spool", repo);
     }
@@ -1110,11 +1173,22 @@ int webhooks_start(const char *path, const char *repo, struct store *st, struct 
         whconfig_free(&wh.cfg);
         return fw_fail(err, "webhooks: libcurl cannot start");
     }
-    if (fs_mkdirs(wh.spool, err) < 0 || spool_load(err) < 0 || state_load(err) < 0) {
+    if (fs_mkdirs(wh.spool, err) < 0) {
         webhooks_stop();
         return fw_context(err, "webhooks");
     }
-    rebuild_watch();
+    wh.lock_fd = open(wh.lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (wh.lock_fd < 0) {
+        fw_fail(err, "webhooks: cannot open %s: %s", wh.lock_path, strerror(errno));
+        webhooks_stop();
+        return -1;
+    }
+    /* the first instance on the repository delivers; the others stand by and take over when
+     * it stops (its lock goes with its process, kill -9 included) */
+    if (!take_over(err) && err->msg[0]) {
+        webhooks_stop();
+        return fw_context(err, "webhooks");
+    }
     atomic_store(&wh.stop, false);
     wh.on = true;
     if (pthread_create(&wh.tid, NULL, thread_main, NULL) != 0) {
@@ -1122,8 +1196,14 @@ int webhooks_start(const char *path, const char *repo, struct store *st, struct 
         return fw_fail(err, "webhooks: cannot start the delivery thread");
     }
     wh.started = true;
-    srvlog(SRVLOG_INFO, "webhooks", path, "%zu hook(s), %zu deliveries pending in %s",
-           wh.cfg.n_hooks, wh.n_pending, wh.spool);
+    if (atomic_load(&wh.active))
+        srvlog(SRVLOG_INFO, "webhooks", path, "%zu hook(s), %zu deliveries pending in %s",
+               wh.cfg.n_hooks, wh.n_pending, wh.spool);
+    else
+        srvlog(SRVLOG_INFO, "webhooks_standby", path,
+               "another fwhub serve delivers the webhooks of %s; this one takes over when it "
+               "stops",
+               wh.dir);
     return 0;
 }
 
@@ -1183,6 +1263,10 @@ void webhooks_stop(void)
     ks_free(&wh.expiring);
     whconfig_free(&wh.cfg);
     curl_global_cleanup();
+    if (wh.lock_fd >= 0)
+        close(wh.lock_fd); /* lets a standby instance take over */
+    wh.lock_fd = -1;
+    atomic_store(&wh.active, false);
 }
 
 void webhooks_render_metrics(struct jbuf *b)
@@ -1204,9 +1288,13 @@ void webhooks_render_metrics(struct jbuf *b)
                  "# TYPE fwhub_webhook_dropped_total counter\n"
                  "fwhub_webhook_dropped_total %" PRIuFAST64 "\n"
                  "# HELP fwhub_webhook_pending Deliveries waiting in the spool.\n"
-                 "# TYPE fwhub_webhook_pending gauge\nfwhub_webhook_pending %zu\n",
+                 "# TYPE fwhub_webhook_pending gauge\nfwhub_webhook_pending %zu\n"
+                 "# HELP fwhub_webhook_active 1 when this instance delivers the webhooks, 0 "
+                 "while another one does.\n"
+                 "# TYPE fwhub_webhook_active gauge\nfwhub_webhook_active %d\n",
                  atomic_load(&wh.delivered), atomic_load(&wh.failed), atomic_load(&wh.gave_up),
-                 atomic_load(&wh.dropped), atomic_load(&wh.n_pending_now));
+                 atomic_load(&wh.dropped), atomic_load(&wh.n_pending_now),
+                 (int)atomic_load(&wh.active));
     if (n > 0)
         jbuf_raw(b, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }

@@ -216,6 +216,32 @@ wait "$OTHER_PID"
 expect_eq "the other instance stops cleanly" "$?" 0
 OTHER_PID=
 
+# a second instance with --webhooks stands by, and takes over when the first dies ----------------
+W_PID=$SERVE_PID W_BASE=$BASE
+serve_start "$R" --webhooks "$TMP/hooks.json" || fail "a standby instance starts"
+OTHER_PID=$SERVE_PID O_BASE=$BASE O_LOG=$SERVE_LOG
+SERVE_PID=$W_PID BASE=$W_BASE
+expect_in "the second instance stands by" "$(cat "$O_LOG")" "webhooks_standby"
+get "$O_BASE/metrics"
+expect_in "its metrics say it does not deliver" "$BODY" "fwhub_webhook_active 0"
+get "$BASE/metrics"
+expect_in "the first one's say it does" "$BODY" "fwhub_webhook_active 1"
+get "$O_BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"DownloadFailed","detail":"two deliverers?"}'
+n=$(wait_deliveries "$LOG" '"two deliverers?" in json.dumps(r)' 1)
+sleep 1.5
+expect_eq "a failure is delivered once, not by each instance" \
+    "$(deliveries "$LOG" '"two deliverers?" in json.dumps(r)')" 1
+kill -KILL "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+SERVE_PID=$OTHER_PID BASE=$O_BASE SERVE_LOG=$O_LOG
+OTHER_PID=
+get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallationFailed","detail":"after the takeover"}'
+n=$(wait_deliveries "$LOG" '"after the takeover" in json.dumps(r) and r["answered"] == 200' 1)
+expect_eq "kill -9 of the delivering instance: the standby takes over and delivers" "$n" 1
+expect_in "and says so in its log" "$(cat "$SERVE_LOG")" "webhooks_active"
+expect_eq "nothing delivered before is delivered again" \
+    "$(deliveries "$LOG" '"two deliverers?" in json.dumps(r)') $(deliveries "$LOG" '"told the other" in json.dumps(r)')" "1 1"
+
 # every delivery audited; the chain holds; metrics --------------------------------------------------
 ok=$(deliveries "$LOG" 'r["answered"] == 200')
 i=0
