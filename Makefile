@@ -113,6 +113,11 @@ $(BUILD)/tests/test_multipart: tests/unit/test_multipart.c $(BUILD)/src/server/m
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/multipart.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+# the client address behind trusted proxies, pure
+$(BUILD)/tests/test_proxy: tests/unit/test_proxy.c $(BUILD)/src/server/proxy.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/proxy.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
 # the device API's request parsers, tested without h2o
 $(BUILD)/tests/test_devreq: tests/unit/test_devreq.c $(BUILD)/src/server/devreq.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -177,7 +182,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 # the server's pure parsers (no h2o) and the device library (C99) are fuzzed too
 FUZZ_SERVER_SRC := src/server/devreq.c src/server/httpcond.c src/server/token.c src/server/srvlog.c \
-                   src/server/multipart.c
+                   src/server/multipart.c src/server/proxy.c
 FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_SERVER_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_DEVICE_OBJ := $(DEVICE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 .SECONDARY: $(FUZZ_OBJ) $(FUZZ_DEVICE_OBJ)

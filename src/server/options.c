@@ -63,6 +63,10 @@ static const char usage[] =
     "                          for images (a key rotation), repeatable\n"
     "  --require-signed        offer only images with a valid signature by a trusted key\n"
     "                          (REPO/keys/, --trusted-key, the signing key)\n"
+    "  --trusted-proxy ADDR[/BITS]\n"
+    "                          a reverse proxy (nginx, a load balancer) whose\n"
+    "                          X-Forwarded-For names the client: audit records, rate\n"
+    "                          limits and logs then see the client's address; repeatable\n"
     "  --debug                 debug log lines\n"
     "  -h, --help              this text\n";
 
@@ -91,6 +95,7 @@ enum {
     OPT_ANSWER_TTL,
     OPT_TRUSTED_KEY,
     OPT_REQUIRE_SIGNED,
+    OPT_TRUSTED_PROXY,
 };
 
 static const struct option longopts[] = {
@@ -118,6 +123,7 @@ static const struct option longopts[] = {
     {"answer-ttl", required_argument, NULL, OPT_ANSWER_TTL},
     {"trusted-key", required_argument, NULL, OPT_TRUSTED_KEY},
     {"require-signed", no_argument, NULL, OPT_REQUIRE_SIGNED},
+    {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -265,6 +271,11 @@ static int one(struct serve_options *o, int c, const char *arg)
     case OPT_WEBHOOKS:
         o->webhooks = arg;
         return arg[0] ? OPTIONS_RUN : bad("--webhooks: expected a JSON file of hooks");
+    case OPT_TRUSTED_PROXY: {
+        struct fw_err err;
+
+        return proxy_add(&o->proxies, arg, &err) == 0 ? OPTIONS_RUN : bad("%s", err.msg);
+    }
     case OPT_SIGNING_KEY:
     case OPT_ANSWER_TTL:
     case OPT_TRUSTED_KEY:

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proxy.h"
+
 #define OPTIONS_LISTEN_MAX  16
 #define OPTIONS_TRUSTED_MAX 16
 
@@ -36,7 +38,8 @@ struct serve_options {
     long answer_ttl;         /* --answer-ttl: seconds a signed answer stays valid */
     const char *trusted_keys[OPTIONS_TRUSTED_MAX]; /* --trusted-key */
     size_t n_trusted;
-    bool require_signed; /* --require-signed */
+    bool require_signed;      /* --require-signed */
+    struct proxy_set proxies; /* --trusted-proxy */
 };
 
 enum { OPTIONS_RUN = 0, OPTIONS_EXIT_OK = 1, OPTIONS_USAGE = 2 };

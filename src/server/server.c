@@ -112,9 +112,50 @@ void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX])
     struct sockaddr_storage ss;
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
 
-    if (len == 0 || getnameinfo((struct sockaddr *)&ss, len, buf, SERVER_PEER_MAX, NULL, 0,
-                                NI_NUMERICHOST) != 0)
+    char peer[SERVER_PEER_MAX], xff[1024];
+    size_t n = 0;
+    bool any = false, cut = false;
+
+    if (len == 0 || getnameinfo((struct sockaddr *)&ss, len, peer, sizeof(peer), NULL, 0,
+                                NI_NUMERICHOST) != 0) {
         snprintf(buf, SERVER_PEER_MAX, "-");
+        return;
+    }
+    if (!server_settings.proxies.n || !proxy_trusted(&server_settings.proxies, peer)) {
+        memcpy(buf, peer, SERVER_PEER_MAX);
+        return;
+    }
+    /* several X-Forwarded-For headers are one list; a list too long for the buffer keeps
+     * its right end, the entries the nearest proxies wrote, from a whole entry on */
+    for (ssize_t i = -1;
+         (i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) != -1;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        size_t need = v.len + (any ? 1 : 0);
+
+        if (need > sizeof(xff)) {
+            v.base += need - sizeof(xff);
+            v.len -= need - sizeof(xff);
+            need = sizeof(xff);
+            cut = true;
+        }
+        if (n + need > sizeof(xff)) {
+            memmove(xff, xff + (n + need - sizeof(xff)), sizeof(xff) - need);
+            n = sizeof(xff) - need;
+            cut = true;
+        }
+        if (any && n > 0)
+            xff[n++] = ',';
+        memcpy(xff + n, v.base, v.len);
+        n += v.len;
+        any = true;
+    }
+    if (cut) { /* the first entry may have lost its left part: not an address to believe */
+        char *comma = memchr(xff, ',', n);
+
+        n = comma ? n - (size_t)(comma + 1 - xff) : 0;
+        memmove(xff, comma ? comma + 1 : xff, n);
+    }
+    proxy_client(&server_settings.proxies, peer, any ? xff : NULL, n, buf);
 }
 
 int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype, const char *body,
@@ -500,6 +541,7 @@ static int prepare(const struct serve_options *o, struct loop_thread *loops, str
     server_settings.send_timeout_ms = (uint64_t)o->send_timeout * 1000;
     server_settings.portal_rate = (unsigned)o->portal_rate;
     server_settings.max_upload = (size_t)o->max_upload;
+    server_settings.proxies = o->proxies;
     if (o->admin_token_file && admin_auth_load(o->admin_token_file, err) < 0)
         return fw_context(err, "--admin-token-file");
     srvlog(SRVLOG_INFO, "admin", "-", "%s",

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "jbuf.h"
+#include "proxy.h"
 #include "snapshot.h"
 
 #define SERVER_URL_MAX  2048
@@ -24,6 +25,7 @@ struct server_settings {
     uint64_t send_timeout_ms; /* a download without progress for this long is cut */
     unsigned portal_rate;     /* portal lookups a minute per client address; 0: no limit */
     size_t max_upload;        /* bytes of an admin upload (firmware image) at most */
+    struct proxy_set proxies; /* --trusted-proxy: whose X-Forwarded-For is believed */
 };
 
 extern struct server_settings server_settings;
@@ -35,7 +37,8 @@ const struct snapshot *server_snapshot(void);
 /* A scratch buffer of the calling loop thread for building answers (emptied). */
 struct jbuf *server_scratch(void);
 
-/* The client's numeric address into buf ("-" when unknown). */
+/* The client's numeric address into buf ("-" when unknown): the connection's peer, or
+ * behind a trusted proxy the client its X-Forwarded-For names (proxy.h). */
 void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX]);
 
 /* Sends status with body (len bytes) and the given Content-Type; HEAD gets no body.
