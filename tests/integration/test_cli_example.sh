@@ -51,6 +51,15 @@ expect_in "the demo shows the targets" "$(cat "$TMP/demo.out")" "AB:CD:EF:12:34:
 if [ -n "$port" ]; then
     answer=$(curl -s "http://127.0.0.1:$port/api/v1/devices/AB:CD:EF:12:34:56/update?model=EVSEPARKER_V2_GEN2&version=10.2.0")
     expect_in "the demo server offers the demo's targeted fix" "$answer" '"kind":"targeted"'
+    expect_in "signed, with the demo's key" "$answer" '"signature":'
+    tok=$(sed -n 's/.*(token \([0-9a-f]*\))$/\1/p' "$TMP/demo.out")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" \
+        "http://127.0.0.1:$port/api/v1/admin/report")
+    expect_eq "the admin API answers the token the demo printed" "$code" 200
+    code=$(curl -s -o "$TMP/portal.html" -w '%{http_code}' \
+        --data 'mac=AB:CD:EF:12:34:56&serial=EVSE-2024-001234' "http://127.0.0.1:$port/lookup")
+    expect_eq "the portal answers the MAC and serial the demo printed" "$code" 200
+    expect_in "with the fix" "$(cat "$TMP/portal.html")" "10.2.1-custom"
 else
     fail "the demo server starts" "$(tail -n 20 "$TMP/demo.out")"
 fi
