@@ -1,7 +1,8 @@
 // test_admin.mjs: an admin signs in, creates a targeted fix by uploading an image through
 // the form, sees it listed, the device API then offers it, a changelog holding <script> is
 // shown as text, the report draws its charts, and the admin signs out. Screenshots:
-// admin-signin, admin-targets, admin-target, admin-create, admin-report.
+// admin-signin, admin-targets, admin-target, admin-create, admin-releases, admin-audit,
+// admin-report.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +32,7 @@ function makeRepo(dir) {
     return repo;
 }
 
-plan(26);
+plan(28);
 await run(async () => {
     const dir = tempDir();
     const repo = makeRepo(dir);
@@ -126,6 +127,19 @@ await run(async () => {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     ok(wide <= 360, 'the targets page fits 360 px', `scrollWidth ${wide}`);
     await page.setViewportSize({ width: 1100, height: 800 });
+
+    // the releases per model, and the audit trail with the admin's change
+    await page.click('nav >> text=Releases');
+    const rel = await page.textContent('main');
+    ok(rel.includes('EVSEPARKER_V2_GEN2') && rel.includes('10.3.0') && rel.includes('10.2.0'),
+        'the releases page lists the model\'s releases', rel.slice(0, 300));
+    await screenshot(page, 'admin-releases');
+    await page.click('nav >> text=Audit');
+    const audit = await page.textContent('main');
+    ok(audit.includes('target.created') && audit.includes('admin:helpdesk') &&
+        audit.includes('admin.signed_in'),
+        'the audit page lists the sign-in and the target created by admin:helpdesk');
+    await screenshot(page, 'admin-audit');
 
     // the report with its charts
     await page.click('nav >> text=Report');
