@@ -121,6 +121,21 @@ t_cpu=$CPU
 bench "fwhub update (general MAC)" "$GENERAL" "$FW_PID"
 g_rps=$RPS
 g_cpu=$CPU
+# targeted answers with 4x the connections: each still waits for its record's commit, but
+# more records share a commit, so the rate grows with the number of clients waiting
+metric() { curl -s "$FW/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+r0=$(metric fwhub_audit_records_written_total)
+k0=$(metric fwhub_store_commits_total)
+c_saved=$CONNS
+CONNS=$((CONNS * 4))
+bench "fwhub update (targeted MAC), -c$CONNS" "$TARGETED" "$FW_PID"
+t4_rps=$RPS
+CONNS=$c_saved
+r1=$(metric fwhub_audit_records_written_total)
+k1=$(metric fwhub_store_commits_total)
+echo "targeted answers at -c$((CONNS * 4)) / -c$CONNS: $(ratio "$t4_rps" "$t_rps")x;" \
+    "$(awk -v r=$((r1 - r0)) -v k=$((k1 - k0)) 'BEGIN { printf "%.0f", r / (k ? k : 1) }') records per commit" \
+    "at -c$((CONNS * 4)); targeted at -c$((CONNS * 4)) / general at -c$CONNS: $(ratio "$t4_rps" "$g_rps")x"
 bench "nginx static JSON ($size B)" "$NG/answer.json"
 n_rps=$RPS
 bench "fwhub image 1.2 MB" "$FW/firmware/EVSE/EVSE_10_2_0.bin"
