@@ -28,21 +28,22 @@
 #include "store/report.h"
 #include "whconfig.h"
 
-#define SPOOL_MAX       10000        /* pending deliveries; more are dropped, logged */
-#define SPOOL_FILE_MAX  (64 * 1024)  /* bytes of one spool file */
-#define STATE_FILE_MAX  (64 << 20)   /* bytes of state.json */
-#define NOTES_MAX       1024         /* check-ins from the loop threads waiting */
-#define WATCH_MAX       4096         /* devices whose fix awaits confirmation, watched */
-#define RETRY_FIRST_MS  1000         /* the first retry after 1 s, then doubling... */
-#define RETRY_MAX_MS    (600 * 1000) /* ...up to 10 min between attempts */
-#define GIVE_UP_S       (24 * 3600)  /* no delivery after 24 h: given up */
-#define TICK_MS         250          /* how often the thread looks for new events */
-#define EXPIRY_EVERY_S  60           /* how often targets are checked for expiring */
-#define AUDIT_BATCH     500          /* audit records, status reports read per look */
-#define CONNECT_TIMEOUT 5L           /* seconds */
-#define TOTAL_TIMEOUT   10L          /* seconds for a whole attempt */
-#define KEY_MAX         (MAC_STR_LEN + STORE_TEXT_MAX + 16)
-#define STANDBY_MS      1000 /* how often a standby instance tries to take over */
+#define SPOOL_MAX        10000        /* pending deliveries; more are dropped, logged */
+#define SPOOL_FILE_MAX   (64 * 1024)  /* bytes of one spool file */
+#define STATE_FILE_MAX   (64 << 20)   /* bytes of state.json */
+#define NOTES_MAX        1024         /* check-ins from the loop threads waiting */
+#define WATCH_MAX        4096         /* devices whose fix awaits confirmation, watched */
+#define RETRY_FIRST_MS   1000         /* the first retry after 1 s, then doubling... */
+#define RETRY_MAX_MS     (600 * 1000) /* ...up to 10 min between attempts */
+#define GIVE_UP_S        (24 * 3600)  /* no delivery after 24 h: given up */
+#define TICK_MS          250          /* how often the thread looks for new events */
+#define EXPIRY_EVERY_S   60           /* how often targets are checked for expiring */
+#define AUDIT_BATCH      500          /* audit records, status reports read per look */
+#define CONNECT_TIMEOUT  5L           /* seconds */
+#define TOTAL_TIMEOUT    10L          /* seconds for a whole attempt */
+#define KEY_MAX          (MAC_STR_LEN + STORE_TEXT_MAX + 16)
+#define STANDBY_MS       1000 /* how often a standby instance tries to take over */
+#define CONFIRM_EVERY_MS 5000 /* how often watched devices are looked up in the inventory */
 
 /* A sorted set of strings ("AB:CD:EF:12:34:56 10.3.1-custom"). */
 struct keyset {
@@ -101,6 +102,12 @@ static struct {
     bool dirty;
     uint64_t generation;
     int64_t expiry_checked;
+    int64_t confirm_checked_ms; /* monotonic: the last look at the watched devices' rows */
+    struct {
+        uint64_t mac;
+        int64_t time;          /* of its Installed report */
+    } installed_at[WATCH_MAX]; /* what this run read; a device not here counts from 0 */
+    size_t n_installed_at;
 
     atomic_uint_fast64_t delivered, failed, gave_up, dropped;
     atomic_size_t n_pending_now;
@@ -775,6 +782,30 @@ static void check_audit(void)
     snapshot_release(s);
 }
 
+/* Remembers when mac reported Installed (the newest report wins). */
+static void note_installed_at(uint64_t mac, int64_t t)
+{
+    size_t i;
+
+    for (i = 0; i < wh.n_installed_at && wh.installed_at[i].mac != mac; i++)
+        ;
+    if (i == wh.n_installed_at) {
+        if (i == WATCH_MAX)
+            return;
+        wh.n_installed_at++;
+    }
+    wh.installed_at[i].mac = mac;
+    wh.installed_at[i].time = t;
+}
+
+static int64_t installed_at(uint64_t mac)
+{
+    for (size_t i = 0; i < wh.n_installed_at; i++)
+        if (wh.installed_at[i].mac == mac)
+            return wh.installed_at[i].time;
+    return 0;
+}
+
 /* A committed status report: device.failure, or an Installed report of a device's fix,
  * which its next check-in running the fix confirms. */
 static int on_status(void *arg, const struct store_status *r)
@@ -806,6 +837,7 @@ static int on_status(void *arg, const struct store_status *r)
     if (!fix || strcmp(fix->version, r->version) != 0)
         return 0;
     key_of(mac, fix->version, key);
+    note_installed_at(mac, r->time);
     if (ks_add(&wh.installed, key) == 1)
         rebuild_watch();
     return 0;
@@ -828,24 +860,82 @@ static void check_status(void)
     snapshot_release(s);
 }
 
-/* A check-in of a watched device: fix.confirmed when it runs the fix it reported Installed. */
-static void handle_note(const struct catalog *c, const struct note *n)
+/* A check-in of mac running version at time from client: fix.confirmed when version is
+ * its fix and the fix was reported Installed, once. */
+static void checked_in(const struct catalog *c, uint64_t mac, const char *version,
+                       const char *client, int64_t time)
 {
-    const struct target *t = c ? catalog_target(c, n->mac) : NULL;
+    const struct target *t = c ? catalog_target(c, mac) : NULL;
     const struct target_device *fix = t ? fix_of(c, t) : NULL;
     char key[KEY_MAX];
 
-    if (!fix || strcmp(fix->version, n->version) != 0)
+    if (!fix || strcmp(fix->version, version) != 0)
         return;
-    key_of(n->mac, fix->version, key);
+    key_of(mac, fix->version, key);
     if (!ks_has(&wh.installed, key) || ks_has(&wh.confirmed, key))
         return;
     if (ks_add(&wh.confirmed, key) == 1) {
         wh.dirty = true;
         rebuild_watch();
-        emit(WHC_CONFIRMED, c, n->mac, fix->version,
-             json_pack("{s:s, s:o}", "client", n->client, "checked_in", time_json(n->time)));
+        emit(WHC_CONFIRMED, c, mac, fix->version,
+             json_pack("{s:s, s:o}", "client", client, "checked_in", time_json(time)));
     }
+}
+
+/* A check-in this instance saw. */
+static void handle_note(const struct catalog *c, const struct note *n)
+{
+    checked_in(c, n->mac, n->version, n->client, n->time);
+}
+
+struct inventory_look {
+    uint64_t mac;
+    char version[STORE_TEXT_MAX], addr[64];
+    int64_t last_seen;
+    bool found;
+};
+
+static int on_device(void *arg, const struct store_device *d)
+{
+    struct inventory_look *l = arg;
+
+    l->found = true;
+    snprintf(l->version, sizeof(l->version), "%s", d->version);
+    snprintf(l->addr, sizeof(l->addr), "%s", d->last_addr);
+    l->last_seen = d->last_seen;
+    return 0;
+}
+
+/* Check-ins that other instances saw (or this one before a restart): every few seconds,
+ * the watched devices' rows of the shared inventory, which a check-in after the Installed
+ * report running the fix confirms. */
+static void check_inventory(void)
+{
+    static uint64_t macs[WATCH_MAX];
+    size_t n;
+    struct snapshot *s;
+    int64_t now = isotime_mono_ms();
+
+    if (now - wh.confirm_checked_ms < CONFIRM_EVERY_MS || !atomic_load(&wh.n_watch))
+        return;
+    wh.confirm_checked_ms = now;
+    pthread_mutex_lock(&wh.lock);
+    n = atomic_load(&wh.n_watch);
+    memcpy(macs, wh.watch, n * sizeof(*macs));
+    pthread_mutex_unlock(&wh.lock);
+    s = snapshot_acquire();
+    for (size_t i = 0; i < n && !atomic_load(&wh.stop); i++) {
+        struct inventory_look l = {.mac = macs[i]};
+        struct fw_err err;
+
+        if (store_scan_device(wh.st, macs[i], on_device, &l, &err) < 0) {
+            srvlog(SRVLOG_ERROR, "webhook_inventory_failed", store_where(wh.st), "%s", err.msg);
+            break;
+        }
+        if (l.found && l.last_seen >= installed_at(macs[i]))
+            checked_in(s ? s->cat : NULL, macs[i], l.version, l.addr, l.last_seen);
+    }
+    snapshot_release(s);
 }
 
 static void check_notes(void)
@@ -1145,6 +1235,7 @@ static void *thread_main(void *arg)
         check_audit();
         check_status(); /* before the check-ins: an Installed report, then the check-in */
         check_notes();
+        check_inventory();
         state_save();
         nap(deliver_due());
     }

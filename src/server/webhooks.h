@@ -20,7 +20,8 @@
  *   target.first_answered  the first committed target.answered record of a MAC and version
  *   target.downloaded      each committed target.downloaded record
  *   fix.confirmed          a committed Installed report for the fix's version, then a
- *                          check-in running it (as fwhub report's fix_confirmed)
+ *                          check-in running it (as fwhub report's fix_confirmed): one
+ *                          this instance saw, or the device's row in the inventory
  *   device.failure         each committed status report that means failure
  *                          (report_status_failed), of any instance on the same store
  *   target.expiring        a target expiring within 7 days: once per target and day

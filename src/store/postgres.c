@@ -982,14 +982,23 @@ static int one_device(PGresult *r, void *arg)
     return cb->fn(cb->arg, &d);
 }
 
-static int pg_scan_devices(void *db, store_device_fn fn, void *arg, struct fw_err *err)
+static int pg_scan_devices(void *db, uint64_t mac, store_device_fn fn, void *arg,
+                           struct fw_err *err)
 {
     struct device_cb cb = {fn, arg};
+    char m[MAC_STR_LEN];
+    const char *v[] = {m};
 
+    if (!mac)
+        return each_row(db,
+                        "SELECT mac, model, version, offered, first_seen, last_seen, last_addr"
+                        " FROM devices ORDER BY mac",
+                        0, NULL, one_device, &cb, err);
+    mac_text(mac, m);
     return each_row(db,
                     "SELECT mac, model, version, offered, first_seen, last_seen, last_addr"
-                    " FROM devices ORDER BY mac",
-                    0, NULL, one_device, &cb, err);
+                    " FROM devices WHERE mac = $1",
+                    1, v, one_device, &cb, err);
 }
 
 struct status_cb {

@@ -617,18 +617,23 @@ static int one_device(sqlite3_stmt *st, void *arg)
     return cb->fn(cb->arg, &d);
 }
 
-static int sq_scan_devices(void *db, store_device_fn fn, void *arg, struct fw_err *err)
+static int sq_scan_devices(void *db, uint64_t mac, store_device_fn fn, void *arg,
+                           struct fw_err *err)
 {
     struct sq *s = db;
     struct device_cb cb = {fn, arg};
     sqlite3_stmt *st = scan_stmt(s,
-                                 "SELECT mac, model, version, offered, first_seen, last_seen,"
-                                 " last_addr FROM devices ORDER BY mac",
+                                 mac ? "SELECT mac, model, version, offered, first_seen, last_seen,"
+                                       " last_addr FROM devices WHERE mac = ?1"
+                                     : "SELECT mac, model, version, offered, first_seen, last_seen,"
+                                       " last_addr FROM devices ORDER BY mac",
                                  err);
     int rc;
 
     if (!st)
         return -1;
+    if (mac)
+        bind_mac(st, 1, mac);
     rc = each_row(s, st, one_device, &cb, err);
     sqlite3_finalize(st);
     return rc;

@@ -1075,14 +1075,20 @@ int store_audit_find_hash(struct store *st, const char *hash, int64_t *id, struc
     return rc;
 }
 
-int store_scan_devices(struct store *st, store_device_fn fn, void *arg, struct fw_err *err)
+int store_scan_device(struct store *st, uint64_t mac, store_device_fn fn, void *arg,
+                      struct fw_err *err)
 {
     int rc;
 
     pthread_mutex_lock(&st->rlock);
-    rc = st->be->scan_devices(st->rdb, fn, arg, err);
+    rc = st->be->scan_devices(st->rdb, mac, fn, arg, err);
     pthread_mutex_unlock(&st->rlock);
     return rc;
+}
+
+int store_scan_devices(struct store *st, store_device_fn fn, void *arg, struct fw_err *err)
+{
+    return store_scan_device(st, 0, fn, arg, err);
 }
 
 int store_scan_status_after(struct store *st, int64_t after, size_t limit, store_status_fn fn,

@@ -287,6 +287,11 @@ int store_scan_status(struct store *st, store_status_fn fn, void *arg,
 /* The status reports with an id above after, by id, at most limit of them (0: all): a
  * cursor for readers that follow the table. Ids grow in commit order on both backends
  * (PostgreSQL's writers take the chain's head row first). */
+/* The inventory row of one device (fn is called once, or not at all when the device was
+ * never seen). What the writer has not committed yet is not there. */
+int store_scan_device(struct store *st, uint64_t mac, store_device_fn fn, void *arg,
+                      struct fw_err *err) FW_NODISCARD;
+
 int store_scan_status_after(struct store *st, int64_t after, size_t limit, store_status_fn fn,
                             void *arg, struct fw_err *err) FW_NODISCARD;
 int store_scan_downloads(struct store *st, store_download_fn fn, void *arg,
@@ -328,7 +333,8 @@ struct store_backend {
     int (*scan_audit)(void *db, const struct store_audit_filter *f, store_audit_fn fn, void *arg,
                       struct fw_err *err);
     int (*find_hash)(void *db, const char *hash, int64_t *id, struct fw_err *err);
-    int (*scan_devices)(void *db, store_device_fn fn, void *arg, struct fw_err *err);
+    int (*scan_devices)(void *db, uint64_t mac, store_device_fn fn, void *arg,
+                        struct fw_err *err); /* mac 0: every device */
     int (*scan_status)(void *db, int64_t after, size_t limit, store_status_fn fn, void *arg,
                        struct fw_err *err);
     int (*scan_downloads)(void *db, store_download_fn fn, void *arg, struct fw_err *err);

@@ -202,6 +202,14 @@ expect_eq "a failure reported to the other instance: 202" "$CODE" 202
 n=$(wait_deliveries "$LOG" '"told the other" in json.dumps(r) and r["answered"] == 200' 1)
 expect_eq "is delivered by the instance with webhooks, which reads the committed reports" "$n" 1
 expect_eq "with the address it came from" "$(field "$LOG" device.failure .details.client)" 127.0.0.1
+# a fix installed and run on a device that talks only to the other instance is confirmed too:
+# the Installed report from the store, the check-in from the shared inventory
+get "$O_BASE$U/$B/status" -X POST -d '{"version":"10.3.2-custom","status":"Installed"}'
+get "$O_BASE$U/$B/update?model=EVSE&version=10.3.2-custom"
+n=$(wait_deliveries "$LOG" 'r["event"] == "fix.confirmed" and r["body"]["mac"] == "'$B'"' 1)
+expect_eq "a fix confirmed through the other instance: fix.confirmed" "$n" 1
+expect_eq "fix.confirmed: the version it runs" \
+    "$(field "$LOG" fix.confirmed .mac) $(field "$LOG" fix.confirmed .version)" "$B 10.3.2-custom"
 serve_stop
 get "$O_BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallationFailed","detail":"while it was down"}'
 expect_eq "a failure reported while the webhook instance is stopped: 202" "$CODE" 202

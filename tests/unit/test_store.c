@@ -547,6 +547,53 @@ static void seen_keeps_first_seen_and_the_last_offer(void **state)
                      1);
 }
 
+struct one_device {
+    int n;
+    char mac[MAC_STR_LEN], version[32], addr[64];
+    int64_t last_seen;
+};
+
+static int note_device(void *arg, const struct store_device *d)
+{
+    struct one_device *o = arg;
+
+    o->n++;
+    snprintf(o->mac, sizeof(o->mac), "%s", d->mac);
+    snprintf(o->version, sizeof(o->version), "%s", d->version);
+    snprintf(o->addr, sizeof(o->addr), "%s", d->last_addr);
+    o->last_seen = d->last_seen;
+    return 0;
+}
+
+/* The webhooks look up the devices whose fix awaits confirmation, one by one. */
+static void one_device_is_read_by_its_mac(void **state)
+{
+    struct store *st = open_with(NULL);
+    struct store_event a = {.kind = STORE_SEEN,
+                            .mac = MAC1,
+                            .time = 1000,
+                            .version = "10.3.1-custom",
+                            .client_addr = "192.0.2.9"};
+    struct store_event b = {
+        .kind = STORE_SEEN, .mac = 0x112233445566ULL, .time = 2000, .version = "10.2.0"};
+    struct one_device got = {0}, none = {0};
+    struct fw_err err;
+
+    (void)state;
+    assert_int_equal(store_append(st, &a, NULL, &err), 0);
+    assert_int_equal(store_append(st, &b, NULL, &err), 0);
+    flush_ok(st);
+    assert_int_equal(store_scan_device(st, MAC1, note_device, &got, &err), 0);
+    assert_int_equal(got.n, 1);
+    assert_string_equal(got.mac, "AB:CD:EF:12:34:56");
+    assert_string_equal(got.version, "10.3.1-custom");
+    assert_string_equal(got.addr, "192.0.2.9");
+    assert_int_equal(got.last_seen, 1000);
+    assert_int_equal(store_scan_device(st, 0x020000000001ULL, note_device, &none, &err), 0);
+    assert_int_equal(none.n, 0);
+    close_ok(st);
+}
+
 struct notified {
     pthread_mutex_t lock;
     int calls, result;
@@ -1047,6 +1094,7 @@ int main(void)
         T(a_full_queue_answers_busy),
         T(seen_events_are_coalesced_per_mac),
         T(seen_keeps_first_seen_and_the_last_offer),
+        T(one_device_is_read_by_its_mac),
         T(notify_and_sync_report_the_commit),
         T(two_writers_keep_one_chain),
         T(migrations_run_on_an_empty_file_and_once),
