@@ -17,14 +17,7 @@
 #include "core/catalog.h"
 #include "core/fsutil.h"
 #include "core/mac.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 /* CPU seconds (user + system, all threads) used by this process so far: less disturbed
  * than wall time when the machine is shared. */
@@ -159,20 +152,6 @@ static long walk(const char *dir, int parse)
     }
     closedir(d);
     return n;
-}
-
-static long rss_kb(void)
-{
-    char line[256];
-    long kb = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
 }
 
 int main(int argc, char **argv)

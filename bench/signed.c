@@ -12,30 +12,9 @@
 #include "crypto/answer_table.h"
 #include "crypto/base64.h"
 #include "crypto/image_trust.h"
+#include "bench.h"
 
 #define NOW 1764000000
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long rss_kb(void)
-{
-    char line[256];
-    long kb = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb;
-}
 
 static struct update targeted(const struct target *t)
 {

@@ -8,6 +8,7 @@
 
 #include "store/audit.h"
 #include "store/store.h"
+#include "bench.h"
 
 struct run {
     struct store *st;
@@ -15,14 +16,6 @@ struct run {
     bool sync;
     long failed;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void *writer(void *arg)
 {
