@@ -1158,6 +1158,18 @@ static int64_t deliver_due(void)
     return next < 10 ? 10 : next;
 }
 
+/* Lets go of the pending deliveries and what the state had announced. */
+static void forget(void)
+{
+    while (wh.n_pending)
+        pending_drop(wh.n_pending - 1);
+    ks_free(&wh.targets);
+    ks_free(&wh.answered);
+    ks_free(&wh.installed);
+    ks_free(&wh.confirmed);
+    ks_free(&wh.expiring);
+}
+
 /* Takes the delivery lock when no other instance holds it, then loads the spool and the
  * state the previous holder left. Returns true when this instance delivers now; false with
  * err empty while another instance holds the lock, else with err saying why. */
@@ -1169,13 +1181,7 @@ static bool take_over(struct fw_err *err)
         return false;
     }
     if (spool_load(err) < 0 || state_load(err) < 0) {
-        while (wh.n_pending)
-            pending_drop(wh.n_pending - 1);
-        ks_free(&wh.targets);
-        ks_free(&wh.answered);
-        ks_free(&wh.installed);
-        ks_free(&wh.confirmed);
-        ks_free(&wh.expiring);
+        forget();
         flock(wh.lock_fd, LOCK_UN);
         return false;
     }
@@ -1343,15 +1349,9 @@ void webhooks_stop(void)
     if (!wh.cfg.n_hooks && !wh.on)
         return;
     wh.on = false;
-    while (wh.n_pending)
-        pending_drop(wh.n_pending - 1);
+    forget();
     free(wh.pending);
     wh.pending = NULL;
-    ks_free(&wh.targets);
-    ks_free(&wh.answered);
-    ks_free(&wh.installed);
-    ks_free(&wh.confirmed);
-    ks_free(&wh.expiring);
     whconfig_free(&wh.cfg);
     curl_global_cleanup();
     if (wh.lock_fd >= 0)
