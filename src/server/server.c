@@ -107,14 +107,51 @@ bool server_method_is(h2o_req_t *req, const char *m)
     return h2o_memis(req->method.base, req->method.len, m, strlen(m));
 }
 
+/* The X-Forwarded-For headers of req as one list into out (cap bytes); returns its length,
+ * or -1 when req has none. Several headers are one list; a list too long for out keeps its
+ * right end, the entries the nearest proxies wrote, from a whole entry on. */
+static ssize_t forwarded_for(h2o_req_t *req, char *out, size_t cap)
+{
+    size_t n = 0;
+    bool any = false, cut = false;
+
+    for (ssize_t i = -1;
+         (i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) != -1;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        size_t need = v.len + (any ? 1 : 0);
+
+        if (need > cap) {
+            v.base += need - cap;
+            v.len -= need - cap;
+            need = cap;
+            cut = true;
+        }
+        if (n + need > cap) {
+            memmove(out, out + (n + need - cap), cap - need);
+            n = cap - need;
+            cut = true;
+        }
+        if (any && n > 0)
+            out[n++] = ',';
+        memcpy(out + n, v.base, v.len);
+        n += v.len;
+        any = true;
+    }
+    if (cut) { /* the first entry may have lost its left part: not an address to believe */
+        char *comma = memchr(out, ',', n);
+
+        n = comma ? n - (size_t)(comma + 1 - out) : 0;
+        memmove(out, comma ? comma + 1 : out, n);
+    }
+    return any ? (ssize_t)n : -1;
+}
+
 void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX])
 {
     struct sockaddr_storage ss;
     socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-
     char peer[SERVER_PEER_MAX], xff[1024];
-    size_t n = 0;
-    bool any = false, cut = false;
+    ssize_t n;
 
     if (len == 0 || getnameinfo((struct sockaddr *)&ss, len, peer, sizeof(peer), NULL, 0,
                                 NI_NUMERICHOST) != 0) {
@@ -125,37 +162,8 @@ void server_peer(h2o_req_t *req, char buf[SERVER_PEER_MAX])
         memcpy(buf, peer, SERVER_PEER_MAX);
         return;
     }
-    /* several X-Forwarded-For headers are one list; a list too long for the buffer keeps
-     * its right end, the entries the nearest proxies wrote, from a whole entry on */
-    for (ssize_t i = -1;
-         (i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) != -1;) {
-        h2o_iovec_t v = req->headers.entries[i].value;
-        size_t need = v.len + (any ? 1 : 0);
-
-        if (need > sizeof(xff)) {
-            v.base += need - sizeof(xff);
-            v.len -= need - sizeof(xff);
-            need = sizeof(xff);
-            cut = true;
-        }
-        if (n + need > sizeof(xff)) {
-            memmove(xff, xff + (n + need - sizeof(xff)), sizeof(xff) - need);
-            n = sizeof(xff) - need;
-            cut = true;
-        }
-        if (any && n > 0)
-            xff[n++] = ',';
-        memcpy(xff + n, v.base, v.len);
-        n += v.len;
-        any = true;
-    }
-    if (cut) { /* the first entry may have lost its left part: not an address to believe */
-        char *comma = memchr(xff, ',', n);
-
-        n = comma ? n - (size_t)(comma + 1 - xff) : 0;
-        memmove(xff, comma ? comma + 1 : xff, n);
-    }
-    proxy_client(&server_settings.proxies, peer, any ? xff : NULL, n, buf);
+    n = forwarded_for(req, xff, sizeof(xff));
+    proxy_client(&server_settings.proxies, peer, n < 0 ? NULL : xff, n < 0 ? 0 : (size_t)n, buf);
 }
 
 int server_send(h2o_req_t *req, int status, const char *reason, const char *ctype, const char *body,

@@ -44,6 +44,9 @@ expect_eq "a chain of trusted proxies is walked to the client" \
     "$(client_of '198.51.100.25, 10.1.2.3')" 198.51.100.25
 expect_eq "IPv6, written canonically" "$(client_of '2001:DB8:0:0::7')" 2001:db8::7
 expect_eq "an entry that is not an address: the proxy's own" "$(client_of 'unknown')" 127.0.0.1
+long=$(python3 -c 'print("1.2.3.4, " * 250 + "198.51.100.26, 10.9.9.9")')
+expect_eq "a header longer than fwhub keeps (2.3 KB): the right end counts" "$(client_of "$long")" \
+    198.51.100.26
 expect_eq "no header: the proxy's address" \
     "$(curl -s -o /dev/null -A proxy-test-none "$BASE/api/v1/devices/$A/update?model=EVSE&version=10.2.0"
         sql "SELECT client_addr FROM audit WHERE user_agent = 'proxy-test-none'")" 127.0.0.1
