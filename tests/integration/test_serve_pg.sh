@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_serve_pg.sh: `fwhub serve --db postgresql://...`: a targeted answer leaves exactly one
 # committed record, the command line reads the same store, and while the database is away a
-# targeted answer fails closed (503) while acknowledged events wait and are committed after.
+# targeted answer fails closed (503) while acknowledged events wait and are committed after;
+# webhooks read their failure reports and Installed reports back from PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
@@ -84,6 +85,46 @@ expect_not_in "metrics: reconnected" "$BODY" "fwhub_store_reconnects_total 0"
 serve_stop
 expect_eq "the server stops cleanly" "$SERVE_RC" 0
 expect_not_in "the password never reaches the log" "$(cat "$SERVE_LOG")" "s3cret-pw"
+
+# webhooks on PostgreSQL: a device failure and a fix confirmed, read back from the database -----
+printf 'pg-hook-secret-0123456789\n' >"$TMP/secret"
+rm -f "$TMP/hook.port"
+python3 "$(dirname "$0")/webhook_receiver.py" --secret-file "$TMP/secret" \
+    --port-file "$TMP/hook.port" --log "$TMP/hook.log" --fail-while "$TMP/hook.fail" &
+RECV=$!
+i=0
+while [ ! -s "$TMP/hook.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+printf '[{"url": "http://127.0.0.1:%s/hook", "events": ["device.failure", "fix.confirmed"], "secret_file": "secret"}]\n' \
+    "$(cat "$TMP/hook.port")" >"$TMP/hooks.json"
+serve_start "$R" --db "$PG_URL" --webhooks "$TMP/hooks.json" ||
+    { fail "server starts with webhooks"; kill "$RECV"; done_testing; exit 1; }
+get "$BASE$U/$B/status" -X POST -d '{"version":"10.2.0","status":"InstallationFailed","detail":"pg hook"}'
+hooks() { # FILTER: deliveries accepted (200) for which the python FILTER on r holds
+    python3 -c '
+import json, sys
+n = 0
+try:
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        n += r["answered"] == 200 and bool(eval(sys.argv[2]))
+except FileNotFoundError:
+    pass
+print(n)' "$TMP/hook.log" "$1"
+}
+i=0
+while [ "$(hooks '"pg hook" in json.dumps(r)')" -lt 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "webhooks on PostgreSQL: the failure report is delivered" "$(hooks '"pg hook" in json.dumps(r)')" 1
+# A reports Installed for its fix (its reports from before this first start with webhooks
+# are not announced), then checks in running it
+get "$BASE$U/$A/status" -X POST -d '{"version":"10.3.1-custom","status":"Installed"}'
+sleep 0.5
+get "$BASE$U/$A/update?model=EVSE&version=10.3.1-custom"
+i=0
+while [ "$(hooks 'r["event"] == "fix.confirmed"')" -lt 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "webhooks on PostgreSQL: fix.confirmed" "$(hooks 'r["event"] == "fix.confirmed"')" 1
+serve_stop
+kill "$RECV" 2>/dev/null
+expect_eq "the server with webhooks stops cleanly" "$SERVE_RC" 0
 run "$FWHUB" audit verify --db "$PG_URL"
 expect_rc "audit verify passes at the end" 0
 done_testing
