@@ -32,27 +32,10 @@ device() {
         --state "$TMP/$state" --timeout 5 "$@"
 }
 
+. "$(dirname "$0")/netfault_lib.sh"
 # replay PORT FILE [KEY=VALUE...]: netfault.py in front of the server on PORT, answering
 # update requests with FILE (and KEY set to VALUE); its address in NET.
-replay() {
-    : >"$TMP/net.out"
-    python3 "$(dirname "$0")/netfault.py" replay "$@" >"$TMP/net.out" 2>"$TMP/net.err" &
-    NET_PID=$!
-    port=
-    i=0
-    while [ $i -lt 100 ] && [ -z "$port" ]; do
-        port=$(sed -n 's/^port //p' "$TMP/net.out")
-        [ -n "$port" ] || sleep 0.05
-        i=$((i + 1))
-    done
-    NET=http://127.0.0.1:$port
-}
-
-replay_stop() {
-    kill "$NET_PID" 2>/dev/null
-    wait "$NET_PID" 2>/dev/null
-    NET_PID=
-}
+replay() { netfault replay "$@"; }
 
 U=/api/v1/devices
 DB=$R/.fwhub/fwhub.db
@@ -140,7 +123,7 @@ expect_in "... by the MAC in its signed part" "$OUT" \
     "check: InvalidSignature: the signed answer is for MAC $A, not $B"
 expect_in "... and reported" "$OUT" "report: InvalidSignature"
 expect_eq "... nothing is installed" "$(ls "$TMP/s3")" ""
-replay_stop
+netfault_stop
 
 replay "$PORT" "$TMP/general.json"
 device "$NET" $B 10.4.0 s4
@@ -148,7 +131,7 @@ expect_rc "an old signed answer offering a downgrade is refused" 1
 expect_in "... as a downgrade" "$OUT" \
     "check: InstallationFailed: 10.3.0 is not above the running 10.4.0; only a signed rollback"
 expect_in "... and reported" "$OUT" "report: InstallationFailed"
-replay_stop
+netfault_stop
 
 replay "$PORT" "$TMP/general.json" version=10.9.0
 device "$NET" $B 10.2.0 s11
@@ -156,7 +139,7 @@ expect_rc "a signed answer whose unsigned version was changed is refused" 1
 expect_in "... as InvalidSignature" "$OUT" \
     "check: InvalidSignature: the answer's version differs from its signed part"
 expect_in "... and reported" "$OUT" "report: InvalidSignature"
-replay_stop
+netfault_stop
 
 device "$BASE" $B 10.2.0 s5 --key "$O/public.pem"
 expect_rc "an answer signed by a key the device does not pin is refused" 1
@@ -225,7 +208,7 @@ expect_rc "an answer signed three days ago, replayed today, is refused" 1
 expect_in "... as expired" "$OUT" "check: InvalidSignature: the signed answer expired"
 expect_in "... naming a replay" "$OUT" "seconds ago (a replay?)"
 expect_in "... and reported" "$OUT" "report: InvalidSignature"
-replay_stop
+netfault_stop
 device "$BASE" $A 10.2.0 s8
 expect_rc "the same device takes today's answer" 0
 serve_stop
