@@ -113,6 +113,11 @@ $(BUILD)/tests/test_multipart: tests/unit/test_multipart.c $(BUILD)/src/server/m
 	@mkdir -p $(dir $@)
 	@printf '  TEST    %s\n' $@
 	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/multipart.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
+# the answer buffer of the server
+$(BUILD)/tests/test_jbuf: tests/unit/test_jbuf.c $(BUILD)/src/server/jbuf.o $(LIB)
+	@mkdir -p $(dir $@)
+	@printf '  TEST    %s\n' $@
+	@$(CC) $(CFLAGS) -MMD -MP $< $(BUILD)/src/server/jbuf.o -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) -lcmocka
 # the client address behind trusted proxies, pure
 $(BUILD)/tests/test_proxy: tests/unit/test_proxy.c $(BUILD)/src/server/proxy.o $(LIB)
 	@mkdir -p $(dir $@)

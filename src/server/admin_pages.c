@@ -472,21 +472,6 @@ void admin_page_releases(struct jbuf *b, const struct admin_page *p, json_t *doc
 
 /* ---- charts -------------------------------------------------------------------------- */
 
-static void svgf(struct jbuf *b, const char *fmt, ...) FW_PRINTF(2, 3);
-
-static void svgf(struct jbuf *b, const char *fmt, ...)
-{
-    char s[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(s, sizeof(s), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        jbuf_raw(b, s, (size_t)n < sizeof(s) ? (size_t)n : sizeof(s) - 1);
-}
-
 /* Columns: values[i] over labels[i] (every step-th label shown), scaled to the largest. */
 static void columns(struct jbuf *b, const char *title, const char *const *labels,
                     const double *values, size_t n, size_t step)
@@ -499,28 +484,28 @@ static void columns(struct jbuf *b, const char *title, const char *const *labels
             max = values[i];
     jbuf_cstr(b, "<figure class=\"box\"><figcaption>");
     html_text(b, title);
-    svgf(b,
-         "</figcaption><svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\">"
-         "<title>",
-         CHART_W + 40, CHART_H + 30);
+    jbuf_printf(b,
+                "</figcaption><svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\">"
+                "<title>",
+                CHART_W + 40, CHART_H + 30);
     html_text(b, title);
-    svgf(b,
-         "</title><line x1=\"36\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#5a6270\"/>"
-         "<text x=\"32\" y=\"14\" font-size=\"12\" text-anchor=\"end\">%.0f</text>"
-         "<text x=\"32\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">0</text>",
-         CHART_H, CHART_W, CHART_H, max, CHART_H);
+    jbuf_printf(b,
+                "</title><line x1=\"36\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#5a6270\"/>"
+                "<text x=\"32\" y=\"14\" font-size=\"12\" text-anchor=\"end\">%.0f</text>"
+                "<text x=\"32\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">0</text>",
+                CHART_H, CHART_W, CHART_H, max, CHART_H);
     for (size_t i = 0; i < n; i++) {
         double h = values[i] / max * (CHART_H - 10);
 
-        svgf(b,
-             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#14365d\">"
-             "<title>",
-             40 + (double)i * w, CHART_H - h, w * 0.8, h);
+        jbuf_printf(b,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#14365d\">"
+                    "<title>",
+                    40 + (double)i * w, CHART_H - h, w * 0.8, h);
         html_text(b, labels[i]);
-        svgf(b, ": %.0f</title></rect>", values[i]);
+        jbuf_printf(b, ": %.0f</title></rect>", values[i]);
         if (step && i % step == 0) {
-            svgf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">", 40 + (double)i * w,
-                 CHART_H + 16);
+            jbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">", 40 + (double)i * w,
+                        CHART_H + 16);
             html_text(b, labels[i]);
             jbuf_cstr(b, "</text>");
         }
@@ -536,8 +521,8 @@ static void bars(struct jbuf *b, const char *title, const char *const *labels, c
 
     jbuf_cstr(b, "<figure class=\"box\"><figcaption>");
     html_text(b, title);
-    svgf(b, "</figcaption><svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\"><title>", CHART_W,
-         h);
+    jbuf_printf(b, "</figcaption><svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\"><title>",
+                CHART_W, h);
     html_text(b, title);
     jbuf_cstr(b, "</title>");
     if (max <= 0)
@@ -545,12 +530,13 @@ static void bars(struct jbuf *b, const char *title, const char *const *labels, c
     for (size_t i = 0; i < n; i++) {
         int y = (int)i * 26 + 6;
 
-        svgf(b, "<text x=\"0\" y=\"%d\" font-size=\"13\">", y + 15);
+        jbuf_printf(b, "<text x=\"0\" y=\"%d\" font-size=\"13\">", y + 15);
         html_text(b, labels[i]);
-        svgf(b,
-             "</text><rect x=\"220\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#14365d\"/>"
-             "<text x=\"%.1f\" y=\"%d\" font-size=\"13\">",
-             y, values[i] / max * 340, 226 + values[i] / max * 340, y + 15);
+        jbuf_printf(
+            b,
+            "</text><rect x=\"220\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#14365d\"/>"
+            "<text x=\"%.1f\" y=\"%d\" font-size=\"13\">",
+            y, values[i] / max * 340, 226 + values[i] / max * 340, y + 15);
         html_text(b, texts[i]);
         jbuf_cstr(b, "</text>");
     }

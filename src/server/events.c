@@ -318,9 +318,7 @@ void events_request_done(h2o_req_t *req)
 /* fwhub_store_commit_duration_seconds: how long commits take, as a histogram. */
 static void render_commit_histogram(struct jbuf *b, const struct store_stats *s)
 {
-    char line[160];
     uint64_t cum = 0;
-    int n;
 
     jbuf_cstr(b, "# HELP fwhub_store_commit_duration_seconds Duration of the event store's "
                  "commits (one per group).\n"
@@ -328,31 +326,26 @@ static void render_commit_histogram(struct jbuf *b, const struct store_stats *s)
     for (size_t i = 0; i <= STORE_COMMIT_BUCKETS; i++) {
         cum += s->commit_buckets[i];
         if (i < STORE_COMMIT_BUCKETS)
-            n = snprintf(line, sizeof(line),
-                         "fwhub_store_commit_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-                         (double)store_commit_bucket_us[i] / 1e6, cum);
+            jbuf_printf(b, "fwhub_store_commit_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                        (double)store_commit_bucket_us[i] / 1e6, cum);
         else
-            n = snprintf(line, sizeof(line),
-                         "fwhub_store_commit_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
-                         "fwhub_store_commit_duration_seconds_sum %.6f\n"
-                         "fwhub_store_commit_duration_seconds_count %" PRIu64 "\n",
-                         cum, (double)s->commit_us_total / 1e6, s->transactions);
-        if (n > 0)
-            jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+            jbuf_printf(b,
+                        "fwhub_store_commit_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+                        "fwhub_store_commit_duration_seconds_sum %.6f\n"
+                        "fwhub_store_commit_duration_seconds_count %" PRIu64 "\n",
+                        cum, (double)s->commit_us_total / 1e6, s->transactions);
     }
 }
 
 void events_render_metrics(struct jbuf *b)
 {
     struct store_stats s;
-    char line[2048];
-    int n;
 
     if (!store)
         return;
     store_stats(store, &s);
-    n = snprintf(
-        line, sizeof(line),
+    jbuf_printf(
+        b,
         "# HELP fwhub_store_events_committed_total Events written to the event store.\n"
         "# TYPE fwhub_store_events_committed_total counter\n"
         "fwhub_store_events_committed_total %" PRIu64 "\n"
@@ -371,34 +364,28 @@ void events_render_metrics(struct jbuf *b)
         "# TYPE fwhub_audit_held_requests gauge\nfwhub_audit_held_requests %zu\n",
         s.committed, s.audit_committed, s.busy, s.failed, s.queue_depth, s.seen_pending,
         held_count());
-    if (n > 0)
-        jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-    n = snprintf(line, sizeof(line),
-                 "# HELP fwhub_store_commits_total Transactions committed.\n"
-                 "# TYPE fwhub_store_commits_total counter\n"
-                 "fwhub_store_commits_total %" PRIu64 "\n"
-                 "# HELP fwhub_store_commit_seconds_total Time spent committing.\n"
-                 "# TYPE fwhub_store_commit_seconds_total counter\n"
-                 "fwhub_store_commit_seconds_total %.6f\n"
-                 "# HELP fwhub_store_commit_seconds_last Duration of the last commit.\n"
-                 "# TYPE fwhub_store_commit_seconds_last gauge\n"
-                 "fwhub_store_commit_seconds_last %.6f\n"
-                 "# HELP fwhub_store_commit_seconds_max The longest commit since start.\n"
-                 "# TYPE fwhub_store_commit_seconds_max gauge\n"
-                 "fwhub_store_commit_seconds_max %.6f\n",
-                 s.transactions, (double)s.commit_us_total / 1e6, (double)s.commit_us_last / 1e6,
-                 (double)s.commit_us_max / 1e6);
-    if (n > 0)
-        jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    jbuf_printf(b,
+                "# HELP fwhub_store_commits_total Transactions committed.\n"
+                "# TYPE fwhub_store_commits_total counter\n"
+                "fwhub_store_commits_total %" PRIu64 "\n"
+                "# HELP fwhub_store_commit_seconds_total Time spent committing.\n"
+                "# TYPE fwhub_store_commit_seconds_total counter\n"
+                "fwhub_store_commit_seconds_total %.6f\n"
+                "# HELP fwhub_store_commit_seconds_last Duration of the last commit.\n"
+                "# TYPE fwhub_store_commit_seconds_last gauge\n"
+                "fwhub_store_commit_seconds_last %.6f\n"
+                "# HELP fwhub_store_commit_seconds_max The longest commit since start.\n"
+                "# TYPE fwhub_store_commit_seconds_max gauge\n"
+                "fwhub_store_commit_seconds_max %.6f\n",
+                s.transactions, (double)s.commit_us_total / 1e6, (double)s.commit_us_last / 1e6,
+                (double)s.commit_us_max / 1e6);
     render_commit_histogram(b, &s);
     webhooks_render_metrics(b);
-    n = snprintf(line, sizeof(line),
-                 "# HELP fwhub_store_database_up 0 while the writer waits for the database.\n"
-                 "# TYPE fwhub_store_database_up gauge\nfwhub_store_database_up %d\n"
-                 "# HELP fwhub_store_reconnects_total Connections to the database made again.\n"
-                 "# TYPE fwhub_store_reconnects_total counter\n"
-                 "fwhub_store_reconnects_total %" PRIu64 "\n",
-                 !s.db_down, s.reconnects);
-    if (n > 0)
-        jbuf_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    jbuf_printf(b,
+                "# HELP fwhub_store_database_up 0 while the writer waits for the database.\n"
+                "# TYPE fwhub_store_database_up gauge\nfwhub_store_database_up %d\n"
+                "# HELP fwhub_store_reconnects_total Connections to the database made again.\n"
+                "# TYPE fwhub_store_reconnects_total counter\n"
+                "fwhub_store_reconnects_total %" PRIu64 "\n",
+                !s.db_down, s.reconnects);
 }

@@ -1,6 +1,7 @@
 /* jbuf.c: bounded buffer growth and JSON string escaping. */
 #include "jbuf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,22 @@ void jbuf_u64(struct jbuf *b, uint64_t v)
     int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
 
     jbuf_raw(b, tmp, (size_t)n);
+}
+
+void jbuf_printf(struct jbuf *b, const char *fmt, ...)
+{
+    va_list ap, again;
+    int n;
+
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0 && reserve(b, (size_t)n)) {
+        vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
 }
 
 void jbuf_key(struct jbuf *b, const char *key, bool first)

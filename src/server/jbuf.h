@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
+
 /* Text built by appending. Appends past max set overflow and are dropped, so a caller
  * checks once at the end instead of after every append. */
 struct jbuf {
@@ -27,6 +29,8 @@ void jbuf_cstr(struct jbuf *b, const char *s);
 /* A JSON string literal for s, quoted and escaped; NULL gives null. */
 void jbuf_str(struct jbuf *b, const char *s);
 void jbuf_u64(struct jbuf *b, uint64_t v);
+/* printf-formatted text, whole (past max: overflow, as any append). */
+void jbuf_printf(struct jbuf *b, const char *fmt, ...) FW_PRINTF(2, 3);
 /* ,"key": (the comma only when first is false) */
 void jbuf_key(struct jbuf *b, const char *key, bool first);
 /* Percent-encodes s (n bytes) for a URL path: unreserved characters and '/' stay. */

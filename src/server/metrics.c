@@ -153,21 +153,6 @@ static uint64_t total(size_t off)
 
 #define TOTAL(field) total(offsetof(struct shard, field))
 
-static void line(struct jbuf *b, const char *fmt, ...) FW_PRINTF(2, 3);
-
-static void line(struct jbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        jbuf_raw(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 static void render_requests(struct jbuf *b)
 {
     jbuf_cstr(b, "# HELP fwhub_http_requests_total Requests answered, by route and status.\n"
@@ -177,14 +162,14 @@ static void render_requests(struct jbuf *b)
             uint64_t n = TOTAL(requests[r][st]);
 
             if (n)
-                line(b, "fwhub_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                     route_names[r], st + STATUS_MIN, (unsigned long long)n);
+                jbuf_printf(b, "fwhub_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                            route_names[r], st + STATUS_MIN, (unsigned long long)n);
         }
     jbuf_cstr(b, "# HELP fwhub_http_response_bytes_total Bytes sent, by route.\n"
                  "# TYPE fwhub_http_response_bytes_total counter\n");
     for (int r = 0; r < ROUTE_COUNT; r++)
-        line(b, "fwhub_http_response_bytes_total{route=\"%s\"} %llu\n", route_names[r],
-             (unsigned long long)TOTAL(bytes[r]));
+        jbuf_printf(b, "fwhub_http_response_bytes_total{route=\"%s\"} %llu\n", route_names[r],
+                    (unsigned long long)TOTAL(bytes[r]));
 }
 
 static void render_latency(struct jbuf *b)
@@ -197,18 +182,19 @@ static void render_latency(struct jbuf *b)
         for (int k = 0; k <= N_BUCKETS; k++) {
             cum += TOTAL(buckets[r][k]);
             if (k < N_BUCKETS)
-                line(b, "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                     route_names[r], (double)bucket_usec[k] / 1e6, (unsigned long long)cum);
+                jbuf_printf(
+                    b, "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                    route_names[r], (double)bucket_usec[k] / 1e6, (unsigned long long)cum);
             else
-                line(b,
-                     "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-                     "%llu\n",
-                     route_names[r], (unsigned long long)cum);
+                jbuf_printf(b,
+                            "fwhub_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                            "%llu\n",
+                            route_names[r], (unsigned long long)cum);
         }
-        line(b, "fwhub_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
-             (double)TOTAL(usec_sum[r]) / 1e6);
-        line(b, "fwhub_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
-             (unsigned long long)cum);
+        jbuf_printf(b, "fwhub_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                    route_names[r], (double)TOTAL(usec_sum[r]) / 1e6);
+        jbuf_printf(b, "fwhub_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                    route_names[r], (unsigned long long)cum);
     }
 }
 
@@ -217,18 +203,18 @@ static void render_events(struct jbuf *b)
     jbuf_cstr(b, "# HELP fwhub_update_answers_total Update answers, by kind.\n"
                  "# TYPE fwhub_update_answers_total counter\n");
     for (int k = 0; k < N_KINDS; k++)
-        line(b, "fwhub_update_answers_total{kind=\"%s\"} %llu\n",
-             update_kind_name((enum update_kind)k), (unsigned long long)TOTAL(kinds[k]));
+        jbuf_printf(b, "fwhub_update_answers_total{kind=\"%s\"} %llu\n",
+                    update_kind_name((enum update_kind)k), (unsigned long long)TOTAL(kinds[k]));
     jbuf_cstr(b, "# HELP fwhub_events_total Events recorded, by kind.\n"
                  "# TYPE fwhub_events_total counter\n");
     for (int k = 0; k < EVENT_KIND_COUNT; k++)
-        line(b, "fwhub_events_total{kind=\"%s\"} %llu\n", event_names[k],
-             (unsigned long long)TOTAL(events[k]));
+        jbuf_printf(b, "fwhub_events_total{kind=\"%s\"} %llu\n", event_names[k],
+                    (unsigned long long)TOTAL(events[k]));
     jbuf_cstr(b, "# HELP fwhub_status_reports_total Firmware status reports, by status.\n"
                  "# TYPE fwhub_status_reports_total counter\n");
     for (size_t k = 0; k < devreq_status_count && k < N_STATUS_NAMES; k++)
-        line(b, "fwhub_status_reports_total{status=\"%s\"} %llu\n", devreq_status_names[k],
-             (unsigned long long)TOTAL(reports[k]));
+        jbuf_printf(b, "fwhub_status_reports_total{status=\"%s\"} %llu\n", devreq_status_names[k],
+                    (unsigned long long)TOTAL(reports[k]));
 }
 
 static void render_catalog(struct jbuf *b, const struct snapshot *s, int64_t now)
@@ -243,36 +229,38 @@ static void render_catalog(struct jbuf *b, const struct snapshot *s, int64_t now
     jbuf_cstr(b, "# HELP fwhub_catalog_targets Targeted fixes in the catalog, by state.\n"
                  "# TYPE fwhub_catalog_targets gauge\n");
     for (int k = 0; k < 4; k++)
-        line(b, "fwhub_catalog_targets{state=\"%s\"} %llu\n",
-             target_state_name((enum target_state)k), (unsigned long long)states[k]);
-    line(b, "# TYPE fwhub_catalog_models gauge\nfwhub_catalog_models %zu\n", s->cat->n_models);
-    line(b, "# TYPE fwhub_catalog_releases gauge\nfwhub_catalog_releases %zu\n", releases);
-    line(b, "# TYPE fwhub_catalog_generation gauge\nfwhub_catalog_generation %llu\n",
-         (unsigned long long)s->generation);
-    line(b,
-         "# HELP fwhub_catalog_reloads_total Catalog reloads, by result.\n"
-         "# TYPE fwhub_catalog_reloads_total counter\n"
-         "fwhub_catalog_reloads_total{result=\"ok\"} %llu\n"
-         "fwhub_catalog_reloads_total{result=\"failed\"} %llu\n",
-         (unsigned long long)get(&reloads_ok), (unsigned long long)get(&reloads_failed));
+        jbuf_printf(b, "fwhub_catalog_targets{state=\"%s\"} %llu\n",
+                    target_state_name((enum target_state)k), (unsigned long long)states[k]);
+    jbuf_printf(b, "# TYPE fwhub_catalog_models gauge\nfwhub_catalog_models %zu\n",
+                s->cat->n_models);
+    jbuf_printf(b, "# TYPE fwhub_catalog_releases gauge\nfwhub_catalog_releases %zu\n", releases);
+    jbuf_printf(b, "# TYPE fwhub_catalog_generation gauge\nfwhub_catalog_generation %llu\n",
+                (unsigned long long)s->generation);
+    jbuf_printf(b,
+                "# HELP fwhub_catalog_reloads_total Catalog reloads, by result.\n"
+                "# TYPE fwhub_catalog_reloads_total counter\n"
+                "fwhub_catalog_reloads_total{result=\"ok\"} %llu\n"
+                "fwhub_catalog_reloads_total{result=\"failed\"} %llu\n",
+                (unsigned long long)get(&reloads_ok), (unsigned long long)get(&reloads_failed));
 }
 
 static void render_connections(struct jbuf *b)
 {
-    line(b,
-         "# HELP fwhub_connections_open Client connections open now.\n"
-         "# TYPE fwhub_connections_open gauge\nfwhub_connections_open %ld\n"
-         "# HELP fwhub_connections_max The connection limit (--max-connections).\n"
-         "# TYPE fwhub_connections_max gauge\nfwhub_connections_max %ld\n",
-         conns_open(), conns_max());
-    line(b,
-         "# HELP fwhub_accept_paused_total Times a loop stopped accepting at the limit.\n"
-         "# TYPE fwhub_accept_paused_total counter\nfwhub_accept_paused_total %lu\n"
-         "# HELP fwhub_download_stalls_total Downloads cut off by --send-timeout.\n"
-         "# TYPE fwhub_download_stalls_total counter\nfwhub_download_stalls_total %lu\n"
-         "# HELP fwhub_connections_cut_total Connections cut for holding over 64 KiB of input.\n"
-         "# TYPE fwhub_connections_cut_total counter\nfwhub_connections_cut_total %lu\n",
-         conns_pauses(), images_stalls(), conns_swept());
+    jbuf_printf(b,
+                "# HELP fwhub_connections_open Client connections open now.\n"
+                "# TYPE fwhub_connections_open gauge\nfwhub_connections_open %ld\n"
+                "# HELP fwhub_connections_max The connection limit (--max-connections).\n"
+                "# TYPE fwhub_connections_max gauge\nfwhub_connections_max %ld\n",
+                conns_open(), conns_max());
+    jbuf_printf(
+        b,
+        "# HELP fwhub_accept_paused_total Times a loop stopped accepting at the limit.\n"
+        "# TYPE fwhub_accept_paused_total counter\nfwhub_accept_paused_total %lu\n"
+        "# HELP fwhub_download_stalls_total Downloads cut off by --send-timeout.\n"
+        "# TYPE fwhub_download_stalls_total counter\nfwhub_download_stalls_total %lu\n"
+        "# HELP fwhub_connections_cut_total Connections cut for holding over 64 KiB of input.\n"
+        "# TYPE fwhub_connections_cut_total counter\nfwhub_connections_cut_total %lu\n",
+        conns_pauses(), images_stalls(), conns_swept());
 }
 
 void metrics_render(struct jbuf *b, const struct snapshot *s, int64_t now)

@@ -825,29 +825,20 @@ int portal_handle(h2o_req_t *req, const char *p, size_t n)
 
 void portal_render_metrics(struct jbuf *b)
 {
-    char line[320];
-    int len;
-
     jbuf_cstr(b, "# HELP fwhub_portal_lookups_total Portal lookups, by result (rate_limited: "
                  "refused with 429).\n# TYPE fwhub_portal_lookups_total counter\n");
-    for (size_t i = 0; i < OUT_COUNT; i++) {
-        len = snprintf(line, sizeof(line), "fwhub_portal_lookups_total{result=\"%s\"} %llu\n",
-                       outcome_names[i], (unsigned long long)atomic_load(&lookups[i]));
-        jbuf_raw(b, line, (size_t)len);
-    }
+    for (size_t i = 0; i < OUT_COUNT; i++)
+        jbuf_printf(b, "fwhub_portal_lookups_total{result=\"%s\"} %llu\n", outcome_names[i],
+                    (unsigned long long)atomic_load(&lookups[i]));
     jbuf_cstr(b, "# HELP fwhub_portal_feedback_total Feedback on targeted fixes, by answer.\n"
                  "# TYPE fwhub_portal_feedback_total counter\n");
-    for (size_t i = 0; i < FB_COUNT; i++) {
-        len = snprintf(line, sizeof(line), "fwhub_portal_feedback_total{result=\"%s\"} %llu\n",
-                       feedback_names[i], (unsigned long long)atomic_load(&feedbacks[i]));
-        jbuf_raw(b, line, (size_t)len);
-    }
+    for (size_t i = 0; i < FB_COUNT; i++)
+        jbuf_printf(b, "fwhub_portal_feedback_total{result=\"%s\"} %llu\n", feedback_names[i],
+                    (unsigned long long)atomic_load(&feedbacks[i]));
     pthread_once(&limiter_once, limiter_init);
-    len = snprintf(line, sizeof(line),
-                   "# HELP fwhub_portal_ratelimit_evictions_total Clients the rate limiter's "
-                   "table forgot early.\n# TYPE fwhub_portal_ratelimit_evictions_total counter\n"
-                   "fwhub_portal_ratelimit_evictions_total %llu\n",
-                   (unsigned long long)ratelimit_evictions(&limiter));
-    if (len > 0 && (size_t)len < sizeof(line))
-        jbuf_raw(b, line, (size_t)len);
+    jbuf_printf(b,
+                "# HELP fwhub_portal_ratelimit_evictions_total Clients the rate limiter's "
+                "table forgot early.\n# TYPE fwhub_portal_ratelimit_evictions_total counter\n"
+                "fwhub_portal_ratelimit_evictions_total %llu\n",
+                (unsigned long long)ratelimit_evictions(&limiter));
 }

@@ -1362,30 +1362,25 @@ void webhooks_stop(void)
 
 void webhooks_render_metrics(struct jbuf *b)
 {
-    char text[1536];
-    int n;
-
     if (!wh.on)
         return;
-    n = snprintf(text, sizeof(text),
-                 "# HELP fwhub_webhook_attempts_total Webhook delivery attempts, by result.\n"
-                 "# TYPE fwhub_webhook_attempts_total counter\n"
-                 "fwhub_webhook_attempts_total{result=\"delivered\"} %" PRIuFAST64 "\n"
-                 "fwhub_webhook_attempts_total{result=\"failed\"} %" PRIuFAST64 "\n"
-                 "# HELP fwhub_webhook_gave_up_total Deliveries given up after 24 hours.\n"
-                 "# TYPE fwhub_webhook_gave_up_total counter\n"
-                 "fwhub_webhook_gave_up_total %" PRIuFAST64 "\n"
-                 "# HELP fwhub_webhook_dropped_total Notifications dropped: queue or spool full.\n"
-                 "# TYPE fwhub_webhook_dropped_total counter\n"
-                 "fwhub_webhook_dropped_total %" PRIuFAST64 "\n"
-                 "# HELP fwhub_webhook_pending Deliveries waiting in the spool.\n"
-                 "# TYPE fwhub_webhook_pending gauge\nfwhub_webhook_pending %zu\n"
-                 "# HELP fwhub_webhook_active 1 when this instance delivers the webhooks, 0 "
-                 "while another one does.\n"
-                 "# TYPE fwhub_webhook_active gauge\nfwhub_webhook_active %d\n",
-                 atomic_load(&wh.delivered), atomic_load(&wh.failed), atomic_load(&wh.gave_up),
-                 atomic_load(&wh.dropped), atomic_load(&wh.n_pending_now),
-                 (int)atomic_load(&wh.active));
-    if (n > 0)
-        jbuf_raw(b, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+    jbuf_printf(b,
+                "# HELP fwhub_webhook_attempts_total Webhook delivery attempts, by result.\n"
+                "# TYPE fwhub_webhook_attempts_total counter\n"
+                "fwhub_webhook_attempts_total{result=\"delivered\"} %" PRIuFAST64 "\n"
+                "fwhub_webhook_attempts_total{result=\"failed\"} %" PRIuFAST64 "\n"
+                "# HELP fwhub_webhook_gave_up_total Deliveries given up after 24 hours.\n"
+                "# TYPE fwhub_webhook_gave_up_total counter\n"
+                "fwhub_webhook_gave_up_total %" PRIuFAST64 "\n"
+                "# HELP fwhub_webhook_dropped_total Notifications dropped: queue or spool full.\n"
+                "# TYPE fwhub_webhook_dropped_total counter\n"
+                "fwhub_webhook_dropped_total %" PRIuFAST64 "\n"
+                "# HELP fwhub_webhook_pending Deliveries waiting in the spool.\n"
+                "# TYPE fwhub_webhook_pending gauge\nfwhub_webhook_pending %zu\n"
+                "# HELP fwhub_webhook_active 1 when this instance delivers the webhooks, 0 "
+                "while another one does.\n"
+                "# TYPE fwhub_webhook_active gauge\nfwhub_webhook_active %d\n",
+                atomic_load(&wh.delivered), atomic_load(&wh.failed), atomic_load(&wh.gave_up),
+                atomic_load(&wh.dropped), atomic_load(&wh.n_pending_now),
+                (int)atomic_load(&wh.active));
 }
